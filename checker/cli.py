@@ -1,0 +1,215 @@
+"""Command line: ``run``, ``validate``, ``list``, ``schema``.
+
+Start-up stays cheap: argparse is all that loads before a sub-command is chosen, and no
+sub-command but ``run`` ever imports a network client library.
+
+Exit codes: 0 nothing drifted or errored (``unverifiable`` allowed), 1 drift, 2 usage or config
+error, 3 no drift but some checks errored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from checker.engine.config import CheckConfig, Config
+    from checker.engine.model import Result
+    from checker.engine.runner import RunReport
+
+EXIT_OK, EXIT_DRIFT, EXIT_USAGE, EXIT_ERRORS = 0, 1, 2, 3
+FORMATS = ("text", "json", "markdown")
+
+
+class UsageError(Exception):
+    """Bad invocation: reported in one paragraph, exit 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from checker import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="infra-checker",
+        description="Verify the documented facts in checks.toml live, report drift, "
+        "and keep one GitHub issue per drifting fact.",
+        epilog="exit codes: 0 ok, 1 drift, 2 usage/config error, 3 some checks errored",
+    )
+    parser.add_argument("--version", action="version", version=f"infra-checker {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def with_config(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument(
+            "--config",
+            "-c",
+            type=Path,
+            default=Path("checks.toml"),
+            help="path to checks.toml (default: ./checks.toml)",
+        )
+        return p
+
+    run = with_config(sub.add_parser("run", help="run the checks and report"))
+    run.add_argument("--format", "-f", choices=FORMATS, default="text", help="report format")
+    run.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
+    run.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="ID_OR_GLOB",
+        help="run only checks whose id or type matches (repeatable; globs allowed)",
+    )
+    run.add_argument(
+        "--open-issues",
+        action="store_true",
+        help="open, update, reopen and close drift issues on GitHub (also [issues] enabled)",
+    )
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with issue sync: print the planned issue actions and write nothing",
+    )
+    run.add_argument(
+        "--evidence",
+        type=Path,
+        metavar="DIR",
+        help="write an evidence bundle for auditors to DIR",
+    )
+    with_config(sub.add_parser("validate", help="check checks.toml and exit"))
+    with_config(sub.add_parser("list", help="list the configured checks"))
+    sub.add_parser("schema", help="print the JSON Schema of checks.toml")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    env = os.environ if env is None else env
+    from checker.engine.config import ConfigError
+
+    try:
+        if args.command == "schema":
+            from checker.engine.schema import config_schema_json
+
+            sys.stdout.write(config_schema_json())
+            return EXIT_OK
+        config = _load(args.config, env)
+        if args.command == "validate":
+            print(f"{args.config}: {len(config.checks)} checks, valid")
+            return EXIT_OK
+        if args.command == "list":
+            sys.stdout.write(render_list(config.checks))
+            return EXIT_OK
+        return _run(args, config, env)
+    except (ConfigError, UsageError) as exc:
+        print(f"infra-checker: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("infra-checker: interrupted", file=sys.stderr)
+        return 130
+
+
+def _load(path: Path, env: Mapping[str, str]) -> Config:
+    from checker.engine.config import load_config
+
+    return load_config(path, env)
+
+
+def select_checks(checks: Sequence[CheckConfig], patterns: Sequence[str]) -> list[CheckConfig]:
+    """Checks whose id or type matches any pattern; a pattern matching nothing is an error."""
+    from fnmatch import fnmatchcase
+
+    if not patterns:
+        return list(checks)
+    unmatched = [
+        p
+        for p in patterns
+        if not any(fnmatchcase(c.id, p) or fnmatchcase(c.type, p) for c in checks)
+    ]
+    if unmatched:
+        raise UsageError(
+            f"--only {unmatched[0]!r} matches no check id or type in the configuration"
+        )
+    return [
+        c for c in checks if any(fnmatchcase(c.id, p) or fnmatchcase(c.type, p) for p in patterns)
+    ]
+
+
+def render_list(checks: Sequence[CheckConfig]) -> str:
+    from checker.outputs.escape import terminal_safe
+
+    rows = [("ID", "TYPE", "FACT")] + [(c.id, c.type, terminal_safe(c.description)) for c in checks]
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    return "".join(f"{a:<{w0}}  {b:<{w1}}  {c}\n" for a, b, c in rows)
+
+
+def _progress(stream: TextIO) -> Callable[[Result, int, int], None]:
+    """A live one-line progress indicator, for a person at a terminal only."""
+
+    def show(result: Result, done: int, total: int) -> None:
+        stream.write(f"\r\033[K[{done}/{total}] {result.id}: {result.status.value}")
+        if done == total:
+            stream.write("\r\033[K")
+        stream.flush()
+
+    return show
+
+
+def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> int:
+    from checker.engine.context import make_services
+    from checker.engine.runner import run_checks
+
+    checks = select_checks(config.checks, args.only)
+    sync_issues = args.open_issues or config.issues.enabled
+    if sync_issues or args.dry_run:
+        from checker.outputs.issues.sync import preflight
+
+        preflight(config, env, dry_run=args.dry_run)
+    services = make_services(config.settings, env)
+    on_result = _progress(sys.stderr) if sys.stderr.isatty() else None
+    report = run_checks(checks, services, on_result=on_result)
+    _emit(report, args.format, args.output, env)
+    if args.evidence is not None:
+        from checker.outputs.evidence import write_bundle
+
+        write_bundle(args.evidence, config, report)
+    if sync_issues or args.dry_run:
+        from checker.outputs.issues.sync import sync
+
+        sync(config, report, env, dry_run=args.dry_run, partial=bool(args.only))
+    return report.exit_code()
+
+
+def render(report: RunReport, fmt: str, *, colour: bool) -> str:
+    if fmt == "json":
+        from checker.outputs.json_report import render_json
+
+        return render_json(report)
+    if fmt == "markdown":
+        from checker.outputs.markdown import render_markdown
+
+        return render_markdown(report)
+    from checker.outputs.text import render_text
+
+    return render_text(report, colour=colour)
+
+
+def _emit(report: RunReport, fmt: str, output: Path | None, env: Mapping[str, str]) -> None:
+    colour = output is None and sys.stdout.isatty() and not env.get("NO_COLOR")
+    text = render(report, fmt, colour=colour)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--output {output}: cannot write: {exc}") from None
+    summary_path = env.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        from checker.outputs.markdown import render_markdown
+
+        with Path(summary_path).open("a", encoding="utf-8") as fh:
+            fh.write(render_markdown(report))

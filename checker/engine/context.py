@@ -1,0 +1,81 @@
+"""What a check receives besides its parameters: settings, shared clients, and its deadline."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from checker.engine.config import Settings
+from checker.net.http import HttpClient
+
+T = TypeVar("T")
+
+
+@dataclass
+class Services:
+    """Clients and caches shared by every check of one run (thread-safe)."""
+
+    settings: Settings
+    env: Mapping[str, str]
+    http: HttpClient
+    _cache: dict[str, Any] = field(default_factory=dict)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def shared(self, key: str, factory: Callable[[], T]) -> T:
+        """Build a value once per run (a client, a bootstrap file) and hand it to every check.
+
+        A factory that raises caches nothing, so the next check tries again.
+        """
+        with self._guard:
+            if key in self._cache:
+                return self._cache[key]  # type: ignore[no-any-return]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._guard:
+                if key in self._cache:
+                    return self._cache[key]  # type: ignore[no-any-return]
+            value = factory()
+            with self._guard:
+                self._cache[key] = value
+            return value
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    services: Services
+    deadline: float
+    check_id: str = ""
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def http(self) -> HttpClient:
+        return self.services.http
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        return self.services.env
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def call_timeout(self) -> float:
+        """Timeout for one network call: never past this attempt's deadline."""
+        return max(0.05, min(self.settings.timeout, self.remaining()))
+
+
+def make_services(settings: Settings, env: Mapping[str, str]) -> Services:
+    from checker import __version__
+
+    http = HttpClient(
+        user_agent=f"infra-checker/{__version__}",
+        max_bytes=settings.max_response_bytes,
+        pool_size=settings.concurrency,
+    )
+    return Services(settings=settings, env=env, http=http)

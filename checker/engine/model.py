@@ -1,0 +1,132 @@
+"""The vocabulary every part of infra-checker speaks: statuses, evidence, observations, results.
+
+Checks *observe*; the engine *judges*. A check returns an :class:`Observation` (the facts it saw,
+as plain JSON-able values keyed by field name, plus the evidence it saw them in) or raises
+:class:`CheckError` (could not look this time) or :class:`Unverifiable` (can never look with
+what we have). The runner turns that into a :class:`Result` by applying the check's matchers.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, TypeAlias
+
+JSONValue: TypeAlias = Any
+"""A value made of str, int, float, bool, None, lists and str-keyed dicts (JSON's types)."""
+
+EXCERPT_LIMIT = 4000
+
+
+class Status(str, enum.Enum):
+    """The only four verdicts a check can have."""
+
+    OK = "ok"
+    DRIFT = "drift"
+    ERROR = "error"
+    UNVERIFIABLE = "unverifiable"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What was asked, of whom, when, and what came back (raw, for auditors)."""
+
+    source: str
+    fetched_at: datetime = field(default_factory=utcnow)
+    excerpt: str = ""
+    raw: str = ""
+    media_type: str = "text/plain"
+
+    def __post_init__(self) -> None:
+        if len(self.excerpt) > EXCERPT_LIMIT:
+            object.__setattr__(self, "excerpt", self.excerpt[:EXCERPT_LIMIT] + "\n[truncated]")
+
+    def to_json(self, *, include_raw: bool = False) -> dict[str, JSONValue]:
+        data: dict[str, JSONValue] = {
+            "source": self.source,
+            "fetched_at": self.fetched_at.isoformat(),
+            "excerpt": self.excerpt,
+        }
+        if include_raw:
+            data["raw"] = self.raw
+            data["media_type"] = self.media_type
+        return data
+
+
+@dataclass(frozen=True)
+class Observation:
+    """The facts a check saw, keyed by the field names its type declares."""
+
+    values: Mapping[str, JSONValue]
+    evidence: tuple[Evidence, ...] = ()
+
+
+class CheckError(Exception):
+    """The check could not look this time (timeout, 5xx, 429, garbage, refused connection).
+
+    ``retry_after`` is the number of seconds the service asked us to wait, when it said so.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        evidence: tuple[Evidence, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+        self.evidence = evidence
+
+
+class Unverifiable(Exception):
+    """The check can never look with what it has (redacted data, no credentials)."""
+
+    def __init__(self, reason: str, *, evidence: tuple[Evidence, ...] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.evidence = evidence
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict on one documented fact."""
+
+    id: str
+    type: str
+    status: Status
+    message: str
+    description: str = ""
+    doc: str = ""
+    expected: Mapping[str, JSONValue] = field(default_factory=dict)
+    observed: Mapping[str, JSONValue] | None = None
+    evidence: tuple[Evidence, ...] = ()
+    duration_s: float = 0.0
+    attempts: int = 1
+    tags: tuple[str, ...] = ()
+
+    def to_json(self, *, include_raw: bool = False) -> dict[str, JSONValue]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "status": self.status.value,
+            "message": self.message,
+            "description": self.description,
+            "expected": dict(self.expected),
+            "observed": None if self.observed is None else dict(self.observed),
+            "evidence": [e.to_json(include_raw=include_raw) for e in self.evidence],
+            "duration_s": round(self.duration_s, 3),
+            "attempts": self.attempts,
+            "doc": self.doc,
+            "tags": list(self.tags),
+        }

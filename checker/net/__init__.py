@@ -1,0 +1,1 @@
+"""Network clients shared by the check families, each with timeouts and size caps."""

@@ -1,0 +1,37 @@
+"""Text from the outside world (WHOIS records, API bodies) is data: make it inert where rendered.
+
+These helpers are shared by every renderer: the terminal table must not obey ANSI escapes from
+a WHOIS server, and Markdown must not ping people, link issues or inject HTML.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0/C1 controls except tab and newline, plus the bidi overrides and isolates (Trojan Source).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+ZWSP = "\u200b"
+
+
+def strip_controls(text: str) -> str:
+    """Remove control and bidi characters (keeps tab and newline)."""
+    return _CONTROL.sub("", text)
+
+
+def terminal_safe(text: str) -> str:
+    """One line of plain text for a terminal: no escapes, no newlines."""
+    return " ".join(strip_controls(text).split())
+
+
+def defuse_mentions(text: str) -> str:
+    """Stop ``@user``/``@org/team`` pinging and ``#123``/``GH-1`` linking on GitHub."""
+    text = re.sub(r"@(?=[A-Za-z0-9_-])", "@" + ZWSP, text)
+    return re.sub(r"(?<![&\w])#(?=\d)", "#" + ZWSP, text)
+
+
+def markdown_inline(text: str) -> str:
+    """Outside text as inert inline Markdown (one line; usable inside a table cell)."""
+    flat = terminal_safe(text)
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+    return defuse_mentions(escaped.replace("&", "&amp;"))

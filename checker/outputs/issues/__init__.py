@@ -1,0 +1,1 @@
+"""Drift issues: plan the lifecycle as data, then apply it to GitHub."""

@@ -1,0 +1,37 @@
+"""The terminal table: readable at a glance, coloured only for a person at a TTY."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+
+from checker.engine.model import Status
+from checker.engine.runner import RunReport
+from checker.outputs.escape import terminal_safe
+
+COLOURS: Mapping[Status, str] = {
+    Status.OK: "\033[32m",
+    Status.DRIFT: "\033[31m",
+    Status.ERROR: "\033[33m",
+    Status.UNVERIFIABLE: "\033[36m",
+}
+RESET = "\033[0m"
+
+
+def render_text(report: RunReport, *, colour: bool = False, width: int | None = None) -> str:
+    width = width or shutil.get_terminal_size((120, 24)).columns
+    id_width = max([len(r.id) for r in report.results] + [5])
+    lines = [f"{'STATUS':<13} {'CHECK':<{id_width}}  DETAILS"]
+    for r in report.results:
+        label = f"{r.status.value:<13}"
+        if colour:
+            label = f"{COLOURS[r.status]}{label}{RESET}"
+        room = max(20, width - 13 - id_width - 3)
+        message = terminal_safe(r.message)
+        if len(message) > room:
+            message = message[: room - 1] + "…"
+        lines.append(f"{label} {r.id:<{id_width}}  {message}")
+    summary = ", ".join(f"{n} {s}" for s, n in report.summary().items())
+    lines.append("")
+    lines.append(f"{len(report.results)} checks in {report.duration_s:.1f} s: {summary}")
+    return "\n".join(lines) + "\n"

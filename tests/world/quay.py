@@ -1,0 +1,11 @@
+"""Fake quay service for the loopback world (to be filled in by its family's work)."""
+
+from __future__ import annotations
+
+from tests.world.httpfake import FakeHTTPService
+
+
+def start() -> FakeHTTPService:
+    service = FakeHTTPService("quay")
+    service.start()
+    return service
