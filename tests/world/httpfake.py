@@ -12,6 +12,7 @@ import json
 import re
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -81,6 +82,13 @@ class Fault:
     delay: float = 0.3
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients hanging up on a fault (a capped body, a deadline) are expected, not news.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class FakeHTTPService:
@@ -282,7 +290,7 @@ class FakeHTTPService:
                     return True
                 raise AssertionError(kind)
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server = _QuietServer(("127.0.0.1", 0), _Handler)
         server.daemon_threads = True
         self._server = server
         threading.Thread(target=server.serve_forever, name=f"fake-{self.name}", daemon=True).start()
