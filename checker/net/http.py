@@ -6,12 +6,18 @@ cannot hold a check past its deadline), caps the body size, identifies itself wi
 undecodable bodies) into :class:`CheckError` with the wait the service asked for, so the runner
 can retry them with backoff. Everything else (200, 401, 404, ...) is returned for the check to
 interpret, because what a 401 *means* differs between services.
+
+Retrying is deliberately not done here: the runner owns retries (bounded, with backoff, honouring
+``retry_after``) so that one policy applies to every check, whatever client it uses.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
+import socket
+import threading
 import time
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
@@ -27,7 +33,7 @@ CHUNK = 64 * 1024
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
     """Seconds to wait, from ``Retry-After`` (seconds or HTTP date) or Docker Hub's
-    ``X-Retry-After`` (a unix time)."""
+    ``X-Retry-After`` (a unix time). ``headers`` must have lower-case keys."""
     now = time.time() if now is None else now
     value = headers.get("retry-after")
     if value:
@@ -36,9 +42,9 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
             return float(value)
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError):
             when = None
-        if when is not None:
+        if when is not None and when.tzinfo is not None:
             return max(0.0, when.timestamp() - now)
     value = headers.get("x-retry-after")
     if value and value.strip().isdigit():
@@ -48,6 +54,16 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
         if reset and reset.strip().isdigit():
             return max(0.0, float(reset.strip()) - now)
     return None
+
+
+def describe_body(body: bytes, content_type: str = "") -> str:
+    """What came instead of JSON, in words a person can act on."""
+    head = body[:512].decode("utf-8", errors="replace").lstrip().lower()
+    if "html" in content_type.lower() or head.startswith(("<!doctype", "<html")):
+        return "an HTML page"
+    if not body.strip():
+        return "an empty body"
+    return "a body that is not JSON (truncated or garbage)"
 
 
 @dataclass(frozen=True)
@@ -67,11 +83,7 @@ class HttpResponse:
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError):
-            kind = (
-                "an HTML page"
-                if self.text.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
-                else "a body that is not JSON"
-            )
+            kind = describe_body(self.body, self.headers.get("content-type", ""))
             raise CheckError(
                 f"{self.url} answered HTTP {self.status} with {kind}",
                 evidence=(self.evidence(),),
@@ -96,6 +108,69 @@ class HttpResponse:
         )
 
 
+def read_body(resp: requests.Response, url: str, *, max_bytes: int, timeout: float) -> bytes:
+    """Read a streamed response's body, at most ``max_bytes``, within ``timeout`` seconds.
+
+    Reads with ``read1`` (returns what has arrived instead of waiting for a full chunk) and
+    shortens the socket timeout to what is left, so a server dribbling one byte at a time or
+    stalling mid-body ends as a CheckError at the deadline, not whenever it finishes.
+    """
+    import urllib3.exceptions
+
+    deadline = time.monotonic() + timeout
+    declared = resp.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        resp.close()
+        raise CheckError(
+            f"{url}: response of {int(declared)} bytes exceeds the {max_bytes}-byte cap"
+        )
+    raw = resp.raw
+    read1 = getattr(raw, "read1", None)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise CheckError(f"{url}: timed out after {timeout:.1f} s reading the body")
+            _shorten_socket_timeout(raw, left)
+            # requests leaves decoding to the reader: decode here so the cap counts real bytes.
+            chunk = (
+                read1(CHUNK, decode_content=True)
+                if read1 is not None
+                else raw.read(CHUNK, decode_content=True)
+            )
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > max_bytes:
+                raise CheckError(f"{url}: response exceeds the {max_bytes}-byte cap")
+            chunks.append(chunk)
+    except CheckError:
+        resp.close()
+        raise
+    except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+        resp.close()
+        raise CheckError(f"{url}: timed out after {timeout:.1f} s reading the body") from None
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        resp.close()
+        raise CheckError(
+            f"{url}: connection failed while reading the body ({short_reason(exc)})"
+        ) from None
+    return b"".join(chunks)
+
+
+def _shorten_socket_timeout(raw: Any, seconds: float) -> None:
+    """Make the next socket read give up when the body deadline does (best effort: urllib3
+    does not expose the socket publicly, and without it the read timeout still applies)."""
+    sock = getattr(getattr(raw, "connection", None), "sock", None) or getattr(
+        getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None), "_sock", None
+    )
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.settimeout(max(0.01, seconds))
+
+
 class HttpClient:
     """A thread-safe wrapper around one ``requests.Session``."""
 
@@ -104,20 +179,25 @@ class HttpClient:
         self.max_bytes = max_bytes
         self._pool_size = pool_size
         self._session: requests.Session | None = None
+        self._lock = threading.Lock()
 
     @property
     def session(self) -> requests.Session:
-        if self._session is None:
-            import requests
-            from requests.adapters import HTTPAdapter
+        with self._lock:
+            if self._session is None:
+                import requests
+                from requests.adapters import HTTPAdapter
 
-            session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=self._pool_size, pool_maxsize=self._pool_size)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            session.headers["User-Agent"] = self.user_agent
-            self._session = session
-        return self._session
+                session = requests.Session()
+                # No urllib3 retries: the runner retries, with backoff and Retry-After.
+                adapter = HTTPAdapter(
+                    pool_connections=self._pool_size, pool_maxsize=self._pool_size, max_retries=0
+                )
+                session.mount("http://", adapter)
+                session.mount("https://", adapter)
+                session.headers["User-Agent"] = self.user_agent
+                self._session = session
+            return self._session
 
     def get(
         self,
@@ -135,7 +215,6 @@ class HttpClient:
         import requests
 
         started = time.monotonic()
-        deadline = started + timeout
         try:
             with self.session.get(
                 url,
@@ -145,7 +224,8 @@ class HttpClient:
                 stream=True,
                 allow_redirects=True,
             ) as resp:
-                body = self._read_capped(resp, url, deadline, timeout)
+                left = timeout - (time.monotonic() - started)
+                body = read_body(resp, url, max_bytes=self.max_bytes, timeout=max(0.01, left))
                 lower_headers = {k.lower(): v for k, v in resp.headers.items()}
                 response = HttpResponse(
                     url=resp.url,
@@ -157,9 +237,9 @@ class HttpClient:
         except requests.Timeout:
             raise CheckError(f"{url}: timed out after {timeout:.1f} s") from None
         except requests.ConnectionError as exc:
-            raise CheckError(f"{url}: connection failed ({_short_reason(exc)})") from None
+            raise CheckError(f"{url}: connection failed ({short_reason(exc)})") from None
         except requests.RequestException as exc:
-            raise CheckError(f"{url}: request failed ({_short_reason(exc)})") from None
+            raise CheckError(f"{url}: request failed ({short_reason(exc)})") from None
         status = response.status
         if status in accept_statuses:
             return response
@@ -172,32 +252,16 @@ class HttpClient:
             )
         return response
 
-    def _read_capped(
-        self, resp: requests.Response, url: str, deadline: float, timeout: float
-    ) -> bytes:
-        declared = resp.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise CheckError(
-                f"{url}: response of {int(declared)} bytes exceeds the {self.max_bytes}-byte cap"
-            )
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in resp.iter_content(CHUNK):
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise CheckError(f"{url}: response exceeds the {self.max_bytes}-byte cap")
-            if time.monotonic() > deadline:
-                raise CheckError(f"{url}: timed out after {timeout:.1f} s reading the body")
-            chunks.append(chunk)
-        return b"".join(chunks)
 
-
-def _short_reason(exc: Exception) -> str:
+def short_reason(exc: BaseException) -> str:
     """The innermost cause, without urllib3's object reprs."""
     reason: BaseException = exc
-    while reason.__cause__ is not None or reason.__context__ is not None:
+    seen = {id(reason)}
+    while True:
         nxt = reason.__cause__ or reason.__context__
-        assert nxt is not None
+        if nxt is None or id(nxt) in seen:
+            break
+        seen.add(id(nxt))
         reason = nxt
     text = str(reason) or type(reason).__name__
     for marker in (
@@ -207,7 +271,11 @@ def _short_reason(exc: Exception) -> str:
         "Temporary failure in name resolution",
         "timed out",
         "Remote end closed",
+        "IncompleteRead",
     ):
         if marker.lower() in str(exc).lower() or marker.lower() in text.lower():
             return marker.lower()
     return text[:200]
+
+
+_short_reason = short_reason  # the name other modules imported first
