@@ -28,6 +28,7 @@ from pydantic import (
 
 from checker.engine.matchers import Matcher, coerce
 from checker.engine.registry import CheckType, RegistryError, registry
+from checker.outputs.escape import terminal_safe
 from checker.outputs.issues.settings import IssueSettings
 
 if sys.version_info >= (3, 11):
@@ -40,7 +41,14 @@ COMMON_KEYS = frozenset({"id", "type", "description", "doc", "tags", "expect", "
 
 
 class ConfigError(Exception):
-    """Bad input: the message is meant for a person, as is."""
+    """Bad input: the message is meant for a person, as is.
+
+    It is kept to one line even when it quotes a key or value from the file that holds line
+    breaks or terminal escapes, so the CLI's one-paragraph promise holds for any input.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(terminal_safe(message))
 
 
 def parse_host_port(text: str, default_port: int) -> tuple[str, int]:
@@ -280,6 +288,22 @@ def _load_check(
     )
 
 
+INT64 = range(-(2**63), 2**63)
+
+
+def _check_integers(value: Any, where: str, key: tuple[str, ...]) -> None:
+    """TOML integers are 64-bit: the spec says a larger one must be an error, tomllib allows it
+    (and a 6000-digit int would later crash every report that prints it)."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _check_integers(item, where, (*key, name))
+    elif isinstance(value, list):
+        for item in value:
+            _check_integers(item, where, key)
+    elif isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
+        raise ConfigError(f'{where}: key "{".".join(key)}": integer out of 64-bit range')
+
+
 def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) -> Config:
     """Validate the text of a checks.toml. ``path`` is only used to name the file in messages."""
     env = os.environ if env is None else env
@@ -288,6 +312,11 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays/inline tables
+        raise ConfigError(f"{where}: invalid TOML: arrays or tables nested too deeply") from None
+    except ValueError as exc:  # tomllib lets int()'s 4300-digit limit escape undecorated
+        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+    _check_integers(data, where, ())
     unknown = sorted(set(data) - {"settings", "issues", "check"})
     if unknown:
         raise ConfigError(

@@ -39,8 +39,8 @@ def show(value: Any) -> str:
     """Render a value for a sentence, the way JSON would (quotes, brackets)."""
     try:
         text = json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):  # pragma: no cover - default=str makes this unreachable
-        text = repr(value)
+    except ValueError:  # an int past Python's 4300-digit str limit: repr would raise too
+        text = f"<{type(value).__name__} too large to print>"
     return text if len(text) <= 300 else text[:300] + "…"
 
 
@@ -178,7 +178,7 @@ def _op_set_equals(name: str, arg: list[str], observed: Any) -> str | None:
     if seen is None:
         return _fail(name, f"be the set {show(sorted(arg))}", observed)
     missing = sorted(want - seen)
-    extra = sorted(seen - want)
+    extra = sorted(seen - want, key=show)  # observed lists may mix types (null, numbers)
     detail = "; ".join(
         part
         for part in (

@@ -1,0 +1,426 @@
+"""Properties of the core that no hand-picked example can promise.
+
+- Any text, and any structurally plausible TOML document (random tables, random ``[[check]]``
+  keys, every value type TOML has), either loads or raises :class:`ConfigError`; through the CLI
+  that is exit 2 with one ``infra-checker:`` paragraph on stderr, never a traceback.
+- Matchers never raise, whatever a service sends back, and say the same thing for equal facts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+import subprocess
+import sys
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
+from checker.engine.config import COMMON_KEYS, ENV_OVERRIDES, Config, ConfigError, parse_config
+from checker.engine.matchers import Matcher, coerce, show
+from checker.engine.registry import registry
+from tests.helpers import cli
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# --- a small TOML writer, so random *documents* become TOML *text* --------------------------
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f"}
+_ESCAPES["\r"] = "\\r"
+
+
+def toml_string(text: str) -> str:
+    out = []
+    for char in text:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return (
+            "{" + ", ".join(f"{toml_string(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+        )
+    raise TypeError(value)
+
+
+def dump_toml(doc: dict[str, Any]) -> str:
+    """Top-level scalars first, then tables, then arrays of tables as ``[[name]]``."""
+    lines = [f"{toml_string(k)} = {toml_value(v)}" for k, v in doc.items() if not _is_block(v)]
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            lines.append(f"[{toml_string(key)}]")
+            lines += [f"{toml_string(k)} = {toml_value(v)}" for k, v in value.items()]
+        elif _is_table_array(value):
+            for table in value:
+                lines.append(f"[[{toml_string(key)}]]")
+                lines += [f"{toml_string(k)} = {toml_value(v)}" for k, v in table.items()]
+    return "\n".join(lines) + "\n"
+
+
+def canonical(value: Any) -> Any:
+    """Key order does not matter in TOML; compare documents with sorted keys."""
+    if isinstance(value, dict):
+        return {k: canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    return value
+
+
+def _is_table_array(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _is_block(value: Any) -> bool:
+    return isinstance(value, dict) or _is_table_array(value)
+
+
+# --- strategies ------------------------------------------------------------------------------
+
+TOML_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+TYPES = sorted(registry())
+PARAM_KEYS = sorted({name for t in registry().values() for name in t.params.model_fields})
+FIELD_KEYS = sorted({name for t in registry().values() for name in t.fields})
+MATCHER_OPS = sorted(Matcher.model_fields)
+SETTINGS_KEYS = [
+    "timeout",
+    "concurrency",
+    "retries",
+    "retry_backoff",
+    "max_retry_wait",
+    "confirm_delay",
+    "max_response_bytes",
+]
+ENDPOINT_KEYS = ["github_api", "quay", "dockerhub", "gcp", "rdap", "rdap_bootstrap"]
+ENDPOINT_KEYS += ["whois_server", "dns_resolvers"]
+
+offsets = st.integers(-1439, 1439).map(lambda m: timezone(timedelta(minutes=m)))
+toml_scalars = st.one_of(
+    TOML_TEXT,
+    st.sampled_from(["", " ", "http://127.0.0.1:1", "https://mybinder.org/", "a-b", "1.2.3.4:53"]),
+    st.integers(-(2**63), 2**63 - 1),
+    st.sampled_from([0, 1, -1, 200, 2**63 - 1, -(2**63)]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.datetimes(timezones=st.none() | offsets),
+    st.dates(),
+    st.times(),
+)
+toml_values = st.recursive(
+    toml_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(TOML_TEXT | st.sampled_from(MATCHER_OPS), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+plausible = st.one_of(
+    st.sampled_from(TYPES),
+    st.sampled_from(["binder-home", "Bad_Id", "a--b", "x"]),
+    st.lists(st.sampled_from(["web", "dns", ""]), max_size=3),
+    toml_values,
+)
+matcher_tables = st.dictionaries(st.sampled_from(MATCHER_OPS) | TOML_TEXT, toml_values, max_size=3)
+expect_tables = st.dictionaries(
+    st.sampled_from(FIELD_KEYS) | TOML_TEXT, matcher_tables | toml_scalars, max_size=3
+)
+check_tables = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.sampled_from(["binder-home", "quay-repo2docker", "Bad Id"]) | plausible,
+        "type": st.sampled_from(TYPES) | plausible,
+        "description": st.just("a documented fact") | plausible,
+        "expect": expect_tables | plausible,
+    },
+).flatmap(
+    lambda base: st.dictionaries(
+        st.sampled_from(sorted(COMMON_KEYS) + PARAM_KEYS) | TOML_TEXT, plausible, max_size=5
+    ).map(lambda extra: {**extra, **base})
+)
+settings_tables = st.dictionaries(
+    st.sampled_from(SETTINGS_KEYS) | TOML_TEXT, toml_scalars, max_size=4
+).flatmap(
+    lambda table: st.dictionaries(st.sampled_from(ENDPOINT_KEYS), plausible, max_size=3).map(
+        lambda endpoints: {**table, "endpoints": endpoints} if endpoints else table
+    )
+)
+documents = st.fixed_dictionaries(
+    {},
+    optional={
+        "settings": settings_tables,
+        "issues": st.dictionaries(
+            st.sampled_from(["enabled", "repository", "labels", "max_new"]) | TOML_TEXT,
+            plausible,
+            max_size=3,
+        ),
+        "check": st.lists(check_tables, min_size=1, max_size=4),
+        "extra": toml_values,
+    },
+)
+envs = st.dictionaries(
+    st.sampled_from(sorted(ENV_OVERRIDES)),
+    st.sampled_from(["127.0.0.1:5353", "[::1]:53", "localhost", "http://127.0.0.1:1", ":", "[x"])
+    | TOML_TEXT,
+    max_size=3,
+)
+
+
+def load_or_config_error(text: str, env: dict[str, str] | None = None) -> Config | None:
+    """The property itself: a Config, or a ConfigError naming the file. Anything else fails."""
+    try:
+        return parse_config(text, Path("checks.toml"), env or {})
+    except ConfigError as exc:
+        assert str(exc).startswith("checks.toml: "), str(exc)
+        return None
+
+
+# --- config properties -----------------------------------------------------------------------
+
+
+@PROPERTY
+@given(st.text(max_size=300))
+@example("a = " + "1" * 5000)  # int() refuses > 4300 digits; tomllib let that ValueError out
+@example("a = " + "[" * 50_000)  # tomllib recursion per nesting level
+@example("a = " + "{b = " * 50_000)
+def test_any_text_loads_or_is_a_config_error(text: str) -> None:
+    load_or_config_error(text)
+
+
+@PROPERTY
+@given(documents, envs)
+def test_any_document_loads_or_is_a_config_error(doc: dict[str, Any], env: dict[str, str]) -> None:
+    text = dump_toml(doc)
+    parsed = tomllib.loads(text)  # the writer itself must be right, or this proves nothing
+    assert toml_value(canonical(parsed)) == toml_value(canonical(doc))
+    config = load_or_config_error(text, env)
+    if config is not None:
+        assert all(check.expect for check in config.checks)
+        assert len({c.id for c in config.checks}) == len(config.checks)
+
+
+def test_the_document_strategy_reaches_valid_configs() -> None:
+    """Guard against a strategy that only ever produces errors: a valid check must load."""
+    doc = {
+        "check": [
+            {
+                "id": "binder-home",
+                "type": "http.status",
+                "description": "a documented fact",
+                "url": "https://mybinder.org/",
+            }
+        ]
+    }
+    config = load_or_config_error(dump_toml(doc))
+    assert config is not None and config.checks[0].id == "binder-home"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[settings]\ntimeout = 0x" + "f" * 5000,
+        "[[check]]\nexpect.status = { equals = 9223372036854775808 }",
+        "[settings]\nretries = -9223372036854775809",
+    ],
+)
+def test_integers_beyond_64_bits_are_a_config_error(text: str) -> None:
+    """TOML integers are 64-bit; a bigger one would later crash every report that prints it."""
+    with pytest.raises(ConfigError, match="integer out of 64-bit range"):
+        parse_config(text, Path("checks.toml"), {})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(doc=documents, env=envs)
+def test_cli_validate_exits_0_or_2_with_one_message(
+    doc: dict[str, Any], env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = tmp_path_factory.mktemp("prop") / "checks.toml"
+    path.write_text(dump_toml(doc), encoding="utf-8")
+    code, out, err = cli(["validate", "--config", str(path)], env)
+    assert code in (0, 2)
+    assert "Traceback" not in err
+    if code == 2:
+        assert err.startswith("infra-checker: ") and out == ""
+        assert err.count("\n") == 1, err
+    else:
+        assert err == "" and "valid" in out
+
+
+NASTY_FILES = {
+    "deep-arrays": b"a = " + b"[" * 100_000,
+    "huge-int": b"[settings]\ntimeout = " + b"9" * 5000,
+    "hex-int": b"[settings]\nconcurrency = 0x" + b"f" * 5000,
+    "not-utf8": b"\xff\xfe[[check]]\x00",
+    "nul": b'[[check]]\nid = "a\x00"\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(NASTY_FILES))
+def test_cli_process_on_nasty_files_exits_2_without_traceback(name: str, tmp_path: Path) -> None:
+    """The real process (not the in-process helper): exit 2, one line on stderr."""
+    path = tmp_path / "checks.toml"
+    path.write_bytes(NASTY_FILES[name])
+    proc = subprocess.run(
+        [sys.executable, "-m", "checker", "validate", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("infra-checker: ") and proc.stderr.count("\n") == 1
+    assert "Traceback" not in proc.stderr
+
+
+# --- matcher properties ----------------------------------------------------------------------
+
+JSON_TEXT = st.text(max_size=30) | st.sampled_from(["NS1.Example.COM.", " ok ", "", "."])
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.sampled_from([2**63, -(2**64), 2**1000]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    JSON_TEXT,
+)
+observed_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(JSON_TEXT, inner, max_size=4),
+    max_leaves=15,
+)
+scalars = st.one_of(
+    st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), JSON_TEXT
+)
+numbers = st.integers() | st.floats(allow_nan=True, allow_infinity=True)
+patterns = st.sampled_from([r"^\d{4}-", "a|b", ".*", "(?i)JUPYTER", r"\.org$", ""]) | (
+    st.text(string.ascii_letters + ".*+?()[]|^$\\", max_size=8).filter(lambda p: _compiles(p))
+)
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
+
+
+matcher_args = {
+    "equals": scalars | st.lists(scalars, max_size=4),
+    "one_of": st.lists(scalars, max_size=4),
+    "contains": JSON_TEXT | st.lists(JSON_TEXT, max_size=3),
+    "matches": patterns,
+    "all_match": patterns,
+    "set_equals": st.lists(JSON_TEXT, max_size=4),
+    "includes": st.lists(JSON_TEXT, max_size=4),
+    "at_least": numbers,
+    "at_most": numbers,
+}
+matchers = st.fixed_dictionaries({}, optional=matcher_args).filter(bool)
+
+
+@settings(max_examples=400, deadline=None)
+@given(matchers, observed_values, JSON_TEXT)
+@example({"set_equals": ["a"]}, [None, False, 1], "ns")  # sorted() of mixed types raised
+def test_matchers_never_raise(table: dict[str, Any], observed: Any, name: str) -> None:
+    matcher = coerce(table)
+    sentences = matcher.failures(name, observed)
+    assert isinstance(sentences, list) and all(isinstance(s, str) for s in sentences)
+    assert len(sentences) <= len(table)  # one sentence per failing operator, at most
+    assert all(s.startswith(f"expected {name} to ") for s in sentences)
+    assert matcher.describe().keys() == table.keys()
+
+
+@pytest.mark.parametrize("op", sorted(matcher_args))
+@pytest.mark.parametrize(
+    "observed", [10**5000, [-(10**5000)], {"n": 10**5000}], ids=["int", "list", "dict"]
+)
+def test_matchers_survive_ints_too_long_to_print(op: str, observed: Any) -> None:
+    """A 5000-digit int cannot even be repr()'d (Python's str-conversion limit): still a sentence.
+
+    (Kept out of the Hypothesis strategies because Hypothesis itself cannot print such a value.)
+    """
+    table = {"equals": 1, "one_of": [1], "contains": "x", "matches": "x", "all_match": "x"}
+    table |= {"set_equals": ["x"], "includes": ["x"], "at_least": float("inf")}
+    table |= {"at_most": -1}
+    sentences = coerce({op: table[op]}).failures("n", observed)
+    assert sentences and "too large to print" in sentences[0]
+
+
+@PROPERTY
+@given(observed_values)
+def test_show_never_raises_and_stays_short(value: Any) -> None:
+    text = show(value)
+    assert isinstance(text, str) and len(text) <= 301
+
+
+@PROPERTY
+@given(scalars)
+def test_a_value_equals_itself_once_normalised(value: Any) -> None:
+    assume(not (isinstance(value, float) and math.isnan(value)))
+    assert coerce({"equals": value}).failures("f", value) == []
+    assert coerce({"one_of": [value]}).failures("f", value) == []
+    if isinstance(value, str) and value == value.strip().rstrip(".").strip():
+        assume(value.upper().casefold() == value.casefold())
+        assert coerce({"equals": value}).failures("f", f"  {value.upper()}.  ") == []
+
+
+@PROPERTY
+@given(st.lists(JSON_TEXT, max_size=6), st.randoms(use_true_random=False))
+def test_set_equals_ignores_order_and_case(items: list[str], rnd: Any) -> None:
+    shuffled = [s.upper() if rnd.random() < 0.5 else s for s in items]
+    rnd.shuffle(shuffled)
+    assume(all(s.upper().casefold() == s.casefold() for s in items))
+    assert coerce({"set_equals": items}).failures("ns", shuffled) == []
+    assert coerce({"includes": items}).failures("ns", [*shuffled, "extra.example"]) == []
+
+
+@PROPERTY
+@given(st.integers(-1000, 1000) | st.floats(-1e6, 1e6), st.integers(-1000, 1000))
+def test_bounds_agree_with_comparison(observed: float, bound: int) -> None:
+    assert (coerce({"at_least": bound}).failures("days", observed) == []) == (observed >= bound)
+    assert (coerce({"at_most": bound}).failures("days", observed) == []) == (observed <= bound)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[[check]]\nid = "a"\ntype = "x\\n\\ny"\ndescription = "d"\n',
+        '"k\\nk" = 1\n',
+        '[settings]\n"\\u001b[31mred" = 1\n',
+    ],
+)
+def test_config_errors_stay_one_line_whatever_the_file_quotes(text: str) -> None:
+    """Keys and values quoted back from the file cannot split the message or colour a terminal."""
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, Path("checks.toml"), {})
+    assert "\n" not in str(info.value) and "\x1b" not in str(info.value)
