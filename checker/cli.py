@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_DRIFT, EXIT_USAGE, EXIT_ERRORS = 0, 1, 2, 3
 FORMATS = ("text", "json", "markdown")
+# What fails the run (a non-zero exit): "error" fails on drift or errors, "drift" on drift
+# only (a flaky night is reported, not failed), "never" only on usage or config errors.
+FAIL_ON = ("drift", "error", "never")
 
 
 class UsageError(Exception):
@@ -76,6 +79,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="DIR",
         help="write an evidence bundle for auditors to DIR",
+    )
+    run.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="error",
+        help="exit non-zero on drift or errors (error, the default), on drift only (drift), "
+        "or only on usage/config errors (never)",
+    )
+    run.add_argument(
+        "--label",
+        action="append",
+        default=[],
+        metavar="LABEL",
+        help="label for drift issues (repeatable; replaces [issues] labels, first one identifies)",
     )
     with_config(sub.add_parser("validate", help="check checks.toml and exit"))
     with_config(sub.add_parser("list", help="list the configured checks"))
@@ -160,7 +177,14 @@ def _progress(stream: TextIO) -> Callable[[Result, int, int], None]:
 def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> int:
     from checker.engine.context import make_services
     from checker.engine.runner import run_checks
+    from checker.outputs.github_actions import announce, in_github_actions, mask_secrets
 
+    # Workflow commands are only honoured at the start of a log line: keep them off a JSON or
+    # Markdown report on stdout (the action writes its report to a file, leaving stdout free).
+    commands = sys.stdout if args.output is not None or args.format == "text" else sys.stderr
+    if in_github_actions(env):
+        mask_secrets(env, commands)
+    config = with_labels(config, args.label)
     checks = select_checks(config.checks, args.only)
     sync_issues = args.open_issues or config.issues.enabled
     if sync_issues or args.dry_run:
@@ -171,6 +195,7 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> in
     on_result = _progress(sys.stderr) if sys.stderr.isatty() else None
     report = run_checks(checks, services, on_result=on_result)
     _emit(report, args.format, args.output, env)
+    announce(report, config, env, commands, fail_on=args.fail_on, report_path=args.output)
     if args.evidence is not None:
         from checker.outputs.evidence import write_bundle
 
@@ -179,7 +204,31 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> in
         from checker.outputs.issues.sync import sync
 
         sync(config, report, env, dry_run=args.dry_run, partial=bool(args.only))
-    return report.exit_code()
+    return apply_fail_on(report.exit_code(), args.fail_on)
+
+
+def apply_fail_on(code: int, fail_on: str) -> int:
+    if fail_on == "never" or (fail_on == "drift" and code == EXIT_ERRORS):
+        return EXIT_OK
+    return code
+
+
+def with_labels(config: Config, labels: Sequence[str]) -> Config:
+    """``--label`` replaces the [issues] labels, validated like the file's."""
+    if not labels:
+        return config
+    from dataclasses import replace
+
+    from pydantic import ValidationError
+
+    from checker.outputs.issues.settings import IssueSettings
+
+    try:
+        issues = IssueSettings.model_validate({**config.issues.model_dump(), "labels": labels})
+    except ValidationError as exc:
+        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise UsageError(f"--label: {problems}") from None
+    return replace(config, issues=issues)
 
 
 def render(report: RunReport, fmt: str, *, colour: bool) -> str:

@@ -1,0 +1,153 @@
+"""Speak the GitHub Actions runner's language: annotations, log groups, step outputs, masks.
+
+Only used when the run happens inside GitHub Actions (``GITHUB_ACTIONS=true``). Workflow commands
+are lines of the form ``::name key=value,...::message``; outside text (a WHOIS record, an API
+error body) reaches them, so every value is escaped exactly as the Actions toolkit escapes them
+(``%``, CR and LF in messages; also ``:`` and ``,`` in properties) and stripped of control
+characters, so no observed text can end a command early or start a command of its own.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TextIO
+
+from checker.engine.config import Config
+from checker.engine.model import Result, Status
+from checker.engine.runner import RunReport
+from checker.outputs.escape import strip_controls, terminal_safe
+
+# Tokens the program may hold; the runner masks repository secrets itself, but a token handed to
+# the action from another step's output is not a registered secret until someone says so.
+SECRET_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
+
+
+def in_github_actions(env: Mapping[str, str]) -> bool:
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def escape_data(text: str) -> str:
+    """The toolkit's ``escapeData``: the message part of a workflow command."""
+    return strip_controls(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """The toolkit's ``escapeProperty``: a ``key=value`` property of a workflow command."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str = "", **properties: str) -> str:
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    return f"::{name}{' ' + props if props else ''}::{escape_data(message)}\n"
+
+
+def overall_status(report: RunReport) -> str:
+    """One word for the whole run: the worst verdict that affects the exit code."""
+    statuses = {r.status for r in report.results}
+    if Status.DRIFT in statuses:
+        return Status.DRIFT.value
+    if Status.ERROR in statuses:
+        return Status.ERROR.value
+    return Status.OK.value
+
+
+def mask_secrets(env: Mapping[str, str], stream: TextIO) -> None:
+    for name in SECRET_VARIABLES:
+        value = env.get(name, "").strip()
+        if value:
+            stream.write(command("add-mask", value))
+
+
+def _config_line(config: Config, check_id: str) -> int | None:
+    """The line of ``id = "<check_id>"`` in checks.toml, so an annotation points at the fact."""
+    pattern = re.compile(rf"""^\s*id\s*=\s*["']{re.escape(check_id)}["']\s*(#.*)?$""")
+    for number, line in enumerate(config.raw_text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def _config_file(config: Config, env: Mapping[str, str]) -> str | None:
+    """checks.toml relative to the workspace (annotations only attach to repository files)."""
+    path = config.path
+    workspace = env.get("GITHUB_WORKSPACE")
+    if path.is_absolute():
+        if not workspace:
+            return None
+        try:
+            path = path.relative_to(Path(workspace))
+        except ValueError:
+            return None
+    return path.as_posix()
+
+
+def annotation(result: Result, config: Config, env: Mapping[str, str], *, fail_on: str) -> str:
+    level = "error" if result.status is Status.ERROR and fail_on == "error" else "warning"
+    props: dict[str, str] = {"title": f"{result.status.value}: {result.id}"}
+    file, line = _config_file(config, env), _config_line(config, result.id)
+    if file is not None and line is not None:
+        props = {"file": file, "line": str(line), **props}
+    lines = [result.message, f"Documented fact: {result.description}"]
+    if result.doc:
+        lines.append(f"Documented in: {result.doc}")
+    return command(level, "\n".join(lines), **props)
+
+
+def log_groups(report: RunReport) -> Iterable[str]:
+    """One collapsible group per check family, one line per check inside it."""
+    families: dict[str, list[Result]] = {}
+    for result in report.results:
+        families.setdefault(result.type.split(".", 1)[0], []).append(result)
+    for family, results in families.items():
+        counts = ", ".join(
+            f"{n} {s.value}" for s in Status if (n := sum(r.status is s for r in results))
+        )
+        yield command("group", f"{family}: {len(results)} checks ({counts})")
+        for r in results:
+            # Each line starts with our own text, so observed text can never open a command.
+            yield f"{r.status.value:<13} {r.id}  {terminal_safe(r.message)}\n"
+        yield command("endgroup")
+
+
+def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
+    """Append step outputs in the multiline-safe ``name<<DELIMITER`` form the runner reads."""
+    with path.open("a", encoding="utf-8") as fh:
+        for name, value in outputs.items():
+            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+            fh.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+
+
+def step_outputs(report: RunReport, report_path: Path | None) -> dict[str, str]:
+    summary = report.summary()
+    return {
+        "status": overall_status(report),
+        "drift-count": str(summary[Status.DRIFT.value]),
+        "error-count": str(summary[Status.ERROR.value]),
+        "report-path": str(report_path.resolve()) if report_path is not None else "",
+    }
+
+
+def announce(
+    report: RunReport,
+    config: Config,
+    env: Mapping[str, str],
+    stream: TextIO,
+    *,
+    fail_on: str,
+    report_path: Path | None,
+) -> None:
+    """Log groups and annotations (inside Actions), then step outputs (when the runner asks)."""
+    if in_github_actions(env):
+        stream.writelines(log_groups(report))
+        stream.writelines(
+            annotation(r, config, env, fail_on=fail_on)
+            for r in report.results
+            if r.status in (Status.DRIFT, Status.ERROR)
+        )
+        stream.flush()
+    output_file = env.get("GITHUB_OUTPUT")
+    if output_file:
+        write_outputs(Path(output_file), step_outputs(report, report_path))

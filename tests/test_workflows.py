@@ -1,0 +1,135 @@
+"""The workflows and the action grant least privilege and pin every third-party action."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
+VERSION_COMMENT = re.compile(r"uses:\s*(\S+@[0-9a-f]{40})\s+#\s*v\d+(\.\d+){0,2}\s*$")
+
+
+def load(path: Path) -> dict[Any, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    # PyYAML (YAML 1.1) reads the key `on` as the boolean True.
+    on = workflow.get("on", workflow.get(True))
+    assert isinstance(on, dict)
+    return on
+
+
+def steps_of(path: Path) -> list[dict[str, Any]]:
+    data = load(path)
+    if "runs" in data:
+        return list(data["runs"]["steps"])
+    return [step for job in data["jobs"].values() for step in job.get("steps", [])]
+
+
+def all_files() -> list[Path]:
+    return [ROOT / "action.yml", *sorted(WORKFLOWS.glob("*.yml"))]
+
+
+def test_the_expected_workflows_exist() -> None:
+    assert {p.name for p in WORKFLOWS.glob("*.yml")} >= {"drift-check.yml", "ci.yml"}
+
+
+@pytest.mark.parametrize("path", all_files(), ids=lambda p: p.name)
+def test_every_uses_is_pinned_to_a_commit_with_a_version_comment(path: Path) -> None:
+    uses = [step["uses"] for step in steps_of(path) if "uses" in step]
+    assert uses, f"{path.name} uses no action at all?"
+    text = path.read_text(encoding="utf-8")
+    for ref in uses:
+        if ref.startswith("./"):
+            continue  # this repository's own action, at the checked-out commit
+        assert PINNED.match(ref), f"{path.name}: {ref} is not pinned to a 40-hex commit SHA"
+        line = next(line for line in text.splitlines() if ref in line)
+        assert VERSION_COMMENT.search(line), f"{path.name}: {ref} lacks a '# vX.Y.Z' comment"
+
+
+def test_the_same_action_is_pinned_to_the_same_commit_everywhere() -> None:
+    pins: dict[str, set[str]] = {}
+    for path in all_files():
+        for step in steps_of(path):
+            ref = step.get("uses", "")
+            if "@" in ref:
+                name, sha = ref.split("@", 1)
+                pins.setdefault(name, set()).add(sha)
+    assert {name: shas for name, shas in pins.items() if len(shas) > 1} == {}
+
+
+@pytest.mark.parametrize("path", sorted(WORKFLOWS.glob("*.yml")), ids=lambda p: p.name)
+def test_workflows_grant_nothing_at_the_top_and_check_out_without_credentials(path: Path) -> None:
+    workflow = load(path)
+    assert workflow["permissions"] == {}
+    for name, job in workflow["jobs"].items():
+        assert "permissions" in job, f"{path.name}: job {name} must state its permissions"
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
+
+
+def test_drift_check_job_has_exactly_the_permissions_it_needs() -> None:
+    workflow = load(WORKFLOWS / "drift-check.yml")
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "issues": "write", "id-token": "write"}
+
+
+def test_drift_check_runs_nightly_off_the_hour_and_on_demand_with_audit() -> None:
+    workflow = load(WORKFLOWS / "drift-check.yml")
+    on = triggers(workflow)
+    (schedule,) = on["schedule"]
+    minute, hour, *rest = schedule["cron"].split()
+    assert minute.isdigit() and 0 < int(minute) < 60, "off the top of the hour"
+    assert hour.isdigit() and rest == ["*", "*", "*"], "once a night"
+    inputs = on["workflow_dispatch"]["inputs"]
+    assert inputs["audit"]["type"] == "boolean" and inputs["audit"]["default"] is False
+    assert inputs["open-issues"]["type"] == "boolean"
+
+
+def test_drift_check_never_runs_twice_at_once_and_never_cancels_a_sync() -> None:
+    concurrency = load(WORKFLOWS / "drift-check.yml")["concurrency"]
+    assert concurrency["group"]
+    assert concurrency["cancel-in-progress"] is False
+
+
+def test_drift_check_uses_this_action_gcp_auth_only_when_configured_and_uploads_on_audit() -> None:
+    steps = steps_of(WORKFLOWS / "drift-check.yml")
+    by_action = {step.get("uses", "").split("@")[0]: step for step in steps}
+    assert "./" in by_action
+    auth = by_action["google-github-actions/auth"]
+    assert "vars.GCP_WORKLOAD_IDENTITY_PROVIDER" in auth["if"]
+    upload = by_action["actions/upload-artifact"]
+    assert "inputs.audit" in upload["if"]
+    assert "inputs.audit" in by_action["./"]["with"]["evidence-dir"]
+    assert steps.index(auth) < steps.index(by_action["./"]), "authenticate before checking"
+
+
+def test_ci_runs_make_test_on_every_supported_python_and_lints_the_actions() -> None:
+    workflow = load(WORKFLOWS / "ci.yml")
+    on = triggers(workflow)
+    assert "push" in on and "pull_request" in on
+    test = workflow["jobs"]["test"]
+    assert test["strategy"]["matrix"]["python-version"] == ["3.10", "3.11", "3.12", "3.13"]
+    runs = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    assert any(r.startswith("make test") for r in runs)
+    script = "\n".join(runs)
+    assert "zizmor" in script and ".github/" in script and "action.yml" in script
+    assert "--builtin-schema vendor.github-workflows" in script
+    assert "--builtin-schema vendor.github-actions action.yml" in script
+
+
+def test_no_expression_is_interpolated_into_a_shell_script() -> None:
+    # ${{ }} in a run: script is template injection; values must come in through env:.
+    for path in all_files():
+        for step in steps_of(path):
+            assert "${{" not in step.get("run", ""), f"{path.name}: {step.get('name')}"
