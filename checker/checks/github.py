@@ -1,9 +1,187 @@
-"""Check types of the `github` family (not yet implemented)."""
+"""Check types of the ``github`` family: an organisation or a repository exists (via PyGithub).
+
+404 is ``drift`` (``exists: false``: absent, or private to an anonymous caller); rate limits,
+5xx and network failures are ``error`` (the runner retries them); a rejected token or a 403 that
+is not a rate limit is ``unverifiable``: we cannot look with what we have.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from checker.engine.model import CheckError, Evidence, Observation, Unverifiable
 from checker.engine.registry import CheckType
+from checker.net.github_client import Failure, build_github, describe_failure, token_from
 
-CHECK_TYPES: list[CheckType[Any]] = []
+if TYPE_CHECKING:
+    from checker.engine.context import CheckContext
+
+NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class OrganizationParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    org: str = Field(description="organisation login, e.g. jupyterhub")
+
+    @field_validator("org")
+    @classmethod
+    def _org(cls, value: str) -> str:
+        if not NAME.match(value):
+            raise ValueError(f"{value!r} is not a GitHub login")
+        return value
+
+
+class RepositoryParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    repository: str = Field(description="owner/name, e.g. jupyterhub/mybinder.org-deploy")
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        owner, sep, name = value.partition("/")
+        if not sep or not NAME.match(owner) or not NAME.match(name):
+            raise ValueError(f"{value!r} is not of the form owner/name")
+        return value
+
+
+def _fetch(
+    ctx: CheckContext, path: str, required: str, get: Callable[[Any], Any]
+) -> tuple[dict[str, Any] | None, Evidence]:
+    """GET one object through PyGithub; None when GitHub says 404."""
+    base = ctx.settings.endpoints.github_api
+    token = token_from(ctx.env)
+    source = f"GET {base}{path}"
+    client = build_github(base, token, timeout=ctx.call_timeout())
+    try:
+        data = get(client).raw_data
+    except Exception as exc:
+        failure = describe_failure(exc)
+        if failure is None:
+            raise
+        evidence = Evidence(source=f"{source} -> {failure.message}", excerpt=failure.message)
+        if failure.kind is Failure.NOT_FOUND:
+            return None, evidence
+        if failure.kind is Failure.UNAUTHORIZED:
+            raise Unverifiable(
+                f"GitHub rejected GITHUB_TOKEN ({failure.message}); fix or unset it",
+                evidence=(evidence,),
+            ) from None
+        if failure.kind is Failure.FORBIDDEN:
+            who = "the token in GITHUB_TOKEN" if token else "an anonymous caller"
+            raise Unverifiable(
+                f"{path}: GitHub refuses {who} ({failure.message})", evidence=(evidence,)
+            ) from None
+        raise CheckError(
+            f"{source}: {failure.message}", retry_after=failure.retry_after, evidence=(evidence,)
+        ) from None
+    text = json.dumps(data, indent=1, sort_keys=True, default=str)
+    evidence = Evidence(
+        source=f"{source} -> HTTP 200",
+        excerpt=text[:2000],
+        raw=text,
+        media_type="application/json",
+    )
+    if not isinstance(data, dict) or not isinstance(data.get(required), str):
+        # PyGithub wraps a body that is not JSON as {"data": ...}: a proxy page, not GitHub.
+        raise CheckError(
+            f"{source} answered with something that is not GitHub JSON", evidence=(evidence,)
+        )
+    return data, evidence
+
+
+def _absent(check_type: CheckType[Any], evidence: Evidence) -> Observation:
+    """Every field reported (as null) so an ``expect`` on any of them still judges cleanly."""
+    values: dict[str, Any] = dict.fromkeys(check_type.fields)
+    values["exists"] = False
+    return Observation(values, (evidence,))
+
+
+def observe_organization(params: OrganizationParams, ctx: CheckContext) -> Observation:
+    data, evidence = _fetch(
+        ctx, f"/orgs/{params.org}", "login", lambda gh: gh.get_organization(params.org)
+    )
+    if data is None:
+        return _absent(ORGANIZATION, evidence)
+    return Observation(
+        {
+            "exists": True,
+            "login": data["login"],
+            "name": data.get("name"),
+            "public_repos": data.get("public_repos"),
+            "is_verified": data.get("is_verified"),
+            "html_url": data.get("html_url"),
+        },
+        (evidence,),
+    )
+
+
+def observe_repository(params: RepositoryParams, ctx: CheckContext) -> Observation:
+    data, evidence = _fetch(
+        ctx,
+        f"/repos/{params.repository}",
+        "full_name",
+        lambda gh: gh.get_repo(params.repository),
+    )
+    if data is None:
+        return _absent(REPOSITORY, evidence)
+    return Observation(
+        {
+            "exists": True,
+            "full_name": data["full_name"],
+            "private": data.get("private"),
+            "visibility": data.get("visibility"),
+            "archived": data.get("archived"),
+            "default_branch": data.get("default_branch"),
+            "has_issues": data.get("has_issues"),
+            "html_url": data.get("html_url"),
+        },
+        (evidence,),
+    )
+
+
+def _exists(_params: BaseModel) -> dict[str, Any]:
+    return {"exists": {"equals": True}}
+
+
+ORGANIZATION: CheckType[OrganizationParams] = CheckType(
+    name="github.organization",
+    summary="a GitHub organisation exists (GET /orgs/{org} via PyGithub)",
+    params=OrganizationParams,
+    observe=observe_organization,
+    fields={
+        "exists": "GitHub answers for the organisation (false on 404)",
+        "login": "the organisation's login",
+        "name": "its display name",
+        "public_repos": "number of public repositories",
+        "is_verified": "whether GitHub shows it as a verified organisation",
+        "html_url": "its page on GitHub",
+    },
+    default_expect=_exists,
+)
+
+REPOSITORY: CheckType[RepositoryParams] = CheckType(
+    name="github.repository",
+    summary="a GitHub repository exists (GET /repos/{owner}/{name} via PyGithub)",
+    params=RepositoryParams,
+    observe=observe_repository,
+    fields={
+        "exists": "GitHub answers for the repository (false on 404: absent or not visible)",
+        "full_name": "owner/name as GitHub spells it (shows renames and transfers)",
+        "private": "whether the repository is private",
+        "visibility": "public, private or internal",
+        "archived": "whether the repository is archived",
+        "default_branch": "the default branch",
+        "has_issues": "whether issues are enabled",
+        "html_url": "its page on GitHub",
+    },
+    default_expect=_exists,
+)
+
+CHECK_TYPES: list[CheckType[Any]] = [ORGANIZATION, REPOSITORY]

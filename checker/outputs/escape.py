@@ -35,3 +35,22 @@ def markdown_inline(text: str) -> str:
     flat = terminal_safe(text)
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
     return defuse_mentions(escaped.replace("&", "&amp;"))
+
+
+def neutralise_comments(text: str) -> str:
+    """Break ``<!--`` and ``-->`` so outside text can neither open an HTML comment nor forge
+    (or close) the hidden marker that identifies a drift issue."""
+    return text.replace("<!--", "<!" + ZWSP + "--").replace("-->", "--" + ZWSP + ">")
+
+
+def fenced(text: str, info: str = "text") -> str:
+    """Outside text as a fenced code block it cannot break out of.
+
+    The fence is one backtick longer than the longest run of backticks inside, so no line of
+    the text can close it; inside a code block GitHub renders no HTML, mention or link, and we
+    defuse them anyway so the text stays inert if someone copies it out.
+    """
+    body = defuse_mentions(neutralise_comments(strip_controls(text)))
+    runs = [len(run) for run in re.findall(r"`+", body)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    return f"{fence}{info}\n{body}\n{fence}"

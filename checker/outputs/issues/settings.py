@@ -21,12 +21,41 @@ class IssueSettings(BaseModel):
         description="the first label identifies managed issues; the others are added to them",
     )
     max_new: int = Field(default=10, ge=0, description="cap on issues created per run")
+    label_color: str = Field(
+        default="d93f0b", description="colour of the identifying label when it is created (hex)"
+    )
+    label_description: str = Field(
+        default="A documented infrastructure fact no longer holds (infra-checker)",
+        max_length=100,
+        description="description of the identifying label when it is created",
+    )
+    write_interval: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="seconds between write calls (GitHub asks for about 1 s)",
+    )
+    max_rate_limit_wait: float = Field(
+        default=60.0,
+        ge=0,
+        le=900,
+        description="longest total wait for GitHub rate limits during one sync (s); "
+        "beyond it the sync stops and the next run finishes the job",
+    )
 
     @field_validator("repository")
     @classmethod
     def _repository(cls, value: str | None) -> str | None:
         if value is not None and not REPOSITORY.match(value):
             raise ValueError(f"{value!r} is not of the form owner/name")
+        return value
+
+    @field_validator("label_color")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        value = value.removeprefix("#").lower()
+        if not re.fullmatch(r"[0-9a-f]{6}", value):
+            raise ValueError(f"{value!r} is not a 6-digit hex colour")
         return value
 
     @field_validator("labels")

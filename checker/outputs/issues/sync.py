@@ -1,18 +1,149 @@
-"""Issue sync entry points used by the CLI (implemented by the drift-issues work)."""
+"""Issue sync entry points used by the CLI: read, plan, print the plan, then (unless dry) apply.
+
+``preflight`` runs before any check so a missing repository or token fails in a second, not
+after the whole run. A dry run needs no token: it reads (anonymously for a public repository)
+and writes nothing. What is planned and what was done go to stderr (stdout may be a JSON
+report) and to the job summary when ``GITHUB_STEP_SUMMARY`` is set.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from checker.engine.config import Config, ConfigError
 from checker.engine.runner import RunReport
+from checker.net.github_client import build_github, token_from
+from checker.outputs.escape import markdown_inline, terminal_safe
+from checker.outputs.issues.apply import LabelSpec, Outcome, apply_plan
+from checker.outputs.issues.github_issues import PERMISSION, IssueStore, SyncError
+from checker.outputs.issues.plan import Plan, plan
+from checker.outputs.issues.render import RunInfo
+from checker.outputs.issues.settings import REPOSITORY
+
+
+@dataclass(frozen=True)
+class Target:
+    repository: str
+    token: str | None
+
+
+def _target(config: Config, env: Mapping[str, str], *, dry_run: bool) -> Target:
+    repository = config.issues.repository or env.get("GITHUB_REPOSITORY", "").strip()
+    if not repository:
+        raise ConfigError(
+            'issue sync needs a repository: set [issues] repository = "owner/name" in '
+            f"{config.path.name}, or GITHUB_REPOSITORY"
+        )
+    if not REPOSITORY.match(repository):
+        raise ConfigError(f"GITHUB_REPOSITORY: {repository!r} is not of the form owner/name")
+    token = token_from(env)
+    if token is None and not dry_run:
+        raise ConfigError(
+            f"issue sync for {repository} needs {PERMISSION}: set GITHUB_TOKEN (in GitHub "
+            "Actions: `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` with `permissions: "
+            "issues: write`), or use --dry-run to only print the plan"
+        )
+    return Target(repository, token)
 
 
 def preflight(config: Config, env: Mapping[str, str], *, dry_run: bool) -> None:
-    raise ConfigError("issue sync is not implemented yet")
+    _target(config, env, dry_run=dry_run)
+
+
+def run_url(env: Mapping[str, str]) -> str | None:
+    """Link to this workflow run, from the variables GitHub Actions sets."""
+    server = env.get("GITHUB_SERVER_URL", "").rstrip("/")
+    repo = env.get("GITHUB_REPOSITORY", "")
+    run_id = env.get("GITHUB_RUN_ID", "")
+    if (
+        re.fullmatch(r"https?://[A-Za-z0-9.:-]+", server)
+        and REPOSITORY.match(repo)
+        and run_id.isdigit()
+    ):
+        return f"{server}/{repo}/actions/runs/{run_id}"
+    return None
+
+
+def _summary(
+    repository: str, the_plan: Plan, outcomes: Sequence[Outcome] | None, error: str | None
+) -> str:
+    head = "planned, dry run: nothing written" if outcomes is None else "applied"
+    lines = [f"### Drift issues in `{markdown_inline(repository)}` ({head})", ""]
+    if outcomes is None:
+        lines += [f"- {markdown_inline(a.describe())}" for a in the_plan.actions]
+    else:
+        lines += [f"- {markdown_inline(o.describe())}" for o in outcomes]
+    if the_plan.deferred:
+        lines.append(f"- {markdown_inline(the_plan.lines()[-1])}")
+    if len(lines) == 2:
+        lines.append("- nothing to do")
+    if error:
+        lines.append(f"- **sync stopped:** {markdown_inline(error)}")
+    return "\n".join([*lines, "", ""])
+
+
+def _report(
+    env: Mapping[str, str],
+    repository: str,
+    the_plan: Plan,
+    outcomes: Sequence[Outcome] | None,
+    error: str | None = None,
+) -> None:
+    head = "plan (dry run, nothing written)" if outcomes is None else "sync"
+    rows = (
+        [f"planned {line}" for line in the_plan.lines()]
+        if outcomes is None
+        else [o.describe() for o in outcomes] + the_plan.lines()[len(the_plan.actions) :]
+    )
+    print(f"infra-checker: issues in {repository}: {head}", file=sys.stderr)
+    for row in rows or ["nothing to do"]:
+        print(f"  {terminal_safe(row)}", file=sys.stderr)
+    summary_path = env.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with Path(summary_path).open("a", encoding="utf-8") as fh:
+            fh.write(_summary(repository, the_plan, outcomes, error))
 
 
 def sync(
     config: Config, report: RunReport, env: Mapping[str, str], *, dry_run: bool, partial: bool
 ) -> None:
-    raise ConfigError("issue sync is not implemented yet")
+    """Bring the managed issues in line with ``report``; raise SyncError if it cannot finish."""
+    target = _target(config, env, dry_run=dry_run)
+    settings = config.issues
+    gh = build_github(
+        config.settings.endpoints.github_api,
+        target.token,
+        timeout=config.settings.timeout,
+        write_interval=settings.write_interval,
+        lazy=True,
+    )
+    store = IssueStore(gh, target.repository, settings.labels[0], settings.max_rate_limit_wait)
+    label_exists = store.label_exists()
+    existing = store.list_managed() if label_exists else []
+    the_plan = plan(
+        report.results,
+        existing,
+        configured_ids=[c.id for c in config.checks],
+        run=RunInfo(report.started_at, run_url(env)),
+        partial=partial,
+        max_new=settings.max_new,
+    )
+    if dry_run:
+        _report(env, target.repository, the_plan, None)
+        return
+    label = LabelSpec(
+        tuple(settings.labels), settings.label_color, settings.label_description, label_exists
+    )
+    outcomes, error = apply_plan(store, the_plan, label)
+    _report(env, target.repository, the_plan, outcomes, str(error) if error else None)
+    failed = [o for o in outcomes if o.error]
+    if error is not None:
+        raise error
+    if failed:
+        raise SyncError(
+            f"issue sync: {len(failed)} action(s) failed (see above); the next run retries them"
+        )
