@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck pytest chaos bench demo clean
+.PHONY: run test lint lint-actions typecheck pytest chaos bench demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,11 +16,23 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m checker run --config checks.toml
 
-test: lint typecheck pytest
+test: lint lint-actions typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check checker tests
 	$(BIN)/ruff format --check checker tests
+
+# The action and workflows: zizmor's security audits (offline, default persona) and GitHub's
+# published schemas for action.yml and workflow files.
+lint-actions: $(STAMP)
+	$(BIN)/zizmor --offline --format plain .github/ action.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+
+# What a drift looks like, offline: the real tool against the loopback world with two facts
+# drifted, then the issue plan it would apply (a dry run; nothing is written anywhere).
+demo: $(STAMP)
+	$(BIN)/python -m tests.world.demo
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
