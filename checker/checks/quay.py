@@ -1,9 +1,227 @@
-"""Check types of the `quay` family (not yet implemented)."""
+"""Check types of the ``quay`` family: an organisation and a repository on quay.io (or a mirror).
+
+quay's trap: to an anonymous caller it answers **401** both for a repository that does not exist
+and for one that is private; it says 404 only once the caller may read the namespace. So a
+repository documented as *public* that answers 401/403/404 anonymously has drifted ("not
+publicly visible"), while for one documented as private an anonymous 401 proves nothing
+(``unverifiable`` without ``QUAY_TOKEN``). 429, 5xx and network failures are ``error``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from checker.engine.model import CheckError, Observation, Unverifiable
 from checker.engine.registry import CheckType
 
-CHECK_TYPES: list[CheckType[Any]] = []
+if TYPE_CHECKING:
+    from checker.engine.context import CheckContext
+    from checker.net.http import HttpResponse
+
+TOKEN_ENV = "QUAY_TOKEN"  # noqa: S105 - the variable's name, not a secret
+SEGMENT = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+PUBLIC = "public"
+PRIVATE = "private"
+MISSING = "missing"
+HIDDEN = "not publicly visible (private or missing)"
+TAG_FIELDS = ("tag_exists", "tag_last_modified", "tag_manifest_digest")
+
+
+class OrganizationParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    organization: str = Field(description="quay.io organisation name, e.g. jupyterhub")
+
+    @field_validator("organization")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not SEGMENT.match(value):
+            raise ValueError(f"{value!r} is not a quay.io namespace (lowercase letters, digits)")
+        return value
+
+
+class RepositoryParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    repository: str = Field(description="namespace/name, e.g. jupyterhub/repo2docker")
+    public: bool | None = Field(
+        default=True,
+        description="documented visibility: true (checked anonymously), false (needs "
+        "QUAY_TOKEN), or null to only check that it exists",
+    )
+    tag: str | None = Field(default=None, description="a tag that must exist, e.g. latest")
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        parts = value.split("/")
+        if len(parts) < 2 or not all(SEGMENT.match(p) for p in parts):
+            raise ValueError(f"{value!r} is not of the form namespace/name (lowercase)")
+        return value
+
+
+def _get(
+    ctx: CheckContext, path: str, token: str | None, params: dict[str, str] | None = None
+) -> HttpResponse:
+    headers = {"Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    base = ctx.settings.endpoints.quay
+    return ctx.http.get(
+        f"{base}/api/v1/{path}", timeout=ctx.call_timeout(), headers=headers, params=params
+    )
+
+
+def _object_with(response: HttpResponse, keys: tuple[str, ...], what: str) -> dict[str, Any]:
+    """The JSON body, when it is really the object asked for (a proxy's page is not)."""
+    data = response.json_object()
+    if not all(key in data for key in keys):
+        raise CheckError(
+            f"{response.url} answered HTTP 200 with JSON that is not a quay {what}",
+            evidence=(response.evidence(),),
+        )
+    return data
+
+
+def _unexpected(response: HttpResponse) -> CheckError:
+    return CheckError(
+        f"{response.url}: unexpected HTTP {response.status} from quay",
+        evidence=(response.evidence(),),
+    )
+
+
+def observe_organization(params: OrganizationParams, ctx: CheckContext) -> Observation:
+    # Anonymous on purpose: an organisation's existence is public, and a bad token would
+    # otherwise turn a fact into an authentication error.
+    response = _get(ctx, f"organization/{quote(params.organization)}", None)
+    if response.status == 404:
+        return Observation({"exists": False, "name": None}, (response.evidence(),))
+    if response.status != 200:
+        raise _unexpected(response)
+    data = _object_with(response, ("name",), "organization")
+    return Observation({"exists": True, "name": data["name"]}, (response.evidence(),))
+
+
+def _repository_values(params: RepositoryParams, response: HttpResponse) -> dict[str, Any]:
+    data = _object_with(response, ("name", "namespace", "is_public"), "repository")
+    return {
+        "exists": True,
+        "visibility": PUBLIC if data["is_public"] else PRIVATE,
+        "is_public": data["is_public"],
+        "kind": data.get("kind"),
+        "state": data.get("state"),
+        "description": data.get("description"),
+    }
+
+
+def _hidden(params: RepositoryParams, token: str | None, response: HttpResponse) -> dict[str, Any]:
+    """quay answered 401/403: missing and private look the same from here."""
+    if params.public is True:
+        return {"exists": None, "visibility": HIDDEN, "is_public": None}
+    if token is None:
+        raise Unverifiable(
+            f"quay answers HTTP {response.status} to anonymous callers for both missing and "
+            f"private repositories; set {TOKEN_ENV} to a token that can read "
+            f"{params.repository} to check it",
+            evidence=(response.evidence(),),
+        )
+    raise CheckError(
+        f"quay answered HTTP {response.status} to {TOKEN_ENV}: {params.repository} does not "
+        "exist, or the token may not read it (quay does not say which)",
+        evidence=(response.evidence(),),
+    )
+
+
+def _tag_values(
+    params: RepositoryParams, ctx: CheckContext, token: str | None
+) -> tuple[dict[str, Any], HttpResponse]:
+    assert params.tag is not None
+    response = _get(
+        ctx,
+        f"repository/{params.repository}/tag/",
+        token,
+        {"specificTag": params.tag, "onlyActiveTags": "true", "limit": "1"},
+    )
+    if response.status != 200:
+        raise _unexpected(response)
+    tags = _object_with(response, ("tags",), "tag list")["tags"]
+    if not isinstance(tags, list):
+        raise _unexpected(response)
+    found = next((t for t in tags if isinstance(t, dict) and t.get("name") == params.tag), None)
+    return {
+        "tag_exists": found is not None,
+        "tag_last_modified": found.get("last_modified") if found else None,
+        "tag_manifest_digest": found.get("manifest_digest") if found else None,
+    }, response
+
+
+def observe_repository(params: RepositoryParams, ctx: CheckContext) -> Observation:
+    # A documented-public repository is checked as the public sees it: anonymously.
+    token = None if params.public is True else (ctx.env.get(TOKEN_ENV) or None)
+    response = _get(ctx, f"repository/{params.repository}", token, {"includeTags": "false"})
+    evidence = [response.evidence()]
+    values: dict[str, Any] = dict.fromkeys(
+        ("is_public", "kind", "state", "description", *TAG_FIELDS), None
+    )
+    if response.status == 200:
+        values.update(_repository_values(params, response))
+    elif response.status == 404:
+        values.update({"exists": False, "visibility": MISSING})
+    elif response.status in (401, 403):
+        values.update(_hidden(params, token, response))
+    else:
+        raise _unexpected(response)
+    if params.tag is not None and values["exists"]:
+        tag_values, tag_response = _tag_values(params, ctx, token)
+        values.update(tag_values)
+        evidence.append(tag_response.evidence())
+    return Observation(values, tuple(evidence))
+
+
+def _repository_expect(params: RepositoryParams) -> dict[str, Any]:
+    expect: dict[str, Any] = {}
+    if params.public is None:
+        expect["exists"] = {"equals": True}
+    else:
+        expect["visibility"] = {"equals": PUBLIC if params.public else PRIVATE}
+    if params.tag is not None:
+        expect["tag_exists"] = {"equals": True}
+    return expect
+
+
+CHECK_TYPES: list[CheckType[Any]] = [
+    CheckType(
+        name="quay.organization",
+        summary="a quay.io organisation exists (GET /api/v1/organization/{org}, anonymous)",
+        params=OrganizationParams,
+        observe=observe_organization,
+        fields={
+            "exists": "false when quay answers 404 (no such organisation)",
+            "name": "the organisation's name as quay spells it",
+        },
+        default_expect=lambda _params: {"exists": {"equals": True}},
+    ),
+    CheckType(
+        name="quay.repository",
+        summary="a quay.io repository exists, is public (or private), optionally has a tag",
+        params=RepositoryParams,
+        observe=observe_repository,
+        fields={
+            "exists": "true when seen, false on 404, null when quay would not say (401/403)",
+            "visibility": f'"{PUBLIC}", "{PRIVATE}", "{MISSING}" or "{HIDDEN}"',
+            "is_public": "quay's is_public flag (null when not seen)",
+            "kind": 'repository kind, e.g. "image"',
+            "state": 'repository state, e.g. "NORMAL", "READ_ONLY", "MIRROR"',
+            "description": "the repository description",
+            "tag_exists": "whether the tag given by `tag` is an active tag (null when not seen)",
+            "tag_last_modified": "when the tag was last pushed (quay's date text)",
+            "tag_manifest_digest": "the manifest digest the tag points to",
+        },
+        default_expect=_repository_expect,
+    ),
+]
