@@ -24,12 +24,12 @@ import pytest
 import yaml
 
 from tests.world import World
+from tests.world.github import ISSUES_REPO, TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 STEPS: list[dict[str, Any]] = ACTION["runs"]["steps"]
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
-FAKE_TOKEN = "ghs_fakeTokenForTheLoopbackWorld0123456789"
 
 FAST = """
 [settings]
@@ -116,7 +116,7 @@ def base_context(inputs: Mapping[str, str]) -> dict[str, str]:
         f"inputs.{name}": str(inputs.get(name, spec.get("default", "")))
         for name, spec in ACTION["inputs"].items()
     }
-    context["github.token"] = FAKE_TOKEN
+    context["github.token"] = TOKEN
     context["github.action_path"] = str(ROOT)
     context["steps.python.outputs.python-path"] = sys.executable
     return context
@@ -155,7 +155,7 @@ def runner_environment(tmp: Path, world_env: Mapping[str, str]) -> dict[str, str
         "LANG": "C.UTF-8",
         "GITHUB_ACTIONS": "true",
         "GITHUB_WORKSPACE": str(tmp / "workspace"),
-        "GITHUB_REPOSITORY": "jupyterhub/team-compass",
+        "GITHUB_REPOSITORY": ISSUES_REPO,
         "RUNNER_TEMP": str(tmp / "temp"),
         "GITHUB_STEP_SUMMARY": str(tmp / "summary.md"),
         "GITHUB_ENV": str(tmp / "github_env"),
@@ -300,8 +300,8 @@ def test_evidence_dir_gets_a_bundle(world: World, tmp_path: Path) -> None:
 
 def test_the_token_is_masked_before_anything_else_is_printed(world: World, tmp_path: Path) -> None:
     run = run_action(tmp_path, world.env(), config(world), **{"open-issues": "false"})
-    assert run.stdout.splitlines()[0] == f"::add-mask::{FAKE_TOKEN}"
-    assert FAKE_TOKEN not in run.summary
+    assert run.stdout.splitlines()[0] == f"::add-mask::{TOKEN}"
+    assert TOKEN not in run.summary
 
 
 def test_install_step_builds_a_private_venv_from_the_action_path(tmp_path: Path) -> None:
@@ -329,3 +329,18 @@ def test_install_step_builds_a_private_venv_from_the_action_path(tmp_path: Path)
     calls = log.read_text().splitlines()
     assert calls[0] == f"{fake} -m venv {tmp_path / 'temp' / 'infra-checker-venv'}"
     assert calls[1] == (f"{venv_python} -m pip install --quiet --disable-pip-version-check {ROOT}")
+
+
+def test_a_drift_run_with_issue_sync_files_the_issue_and_puts_the_plan_in_the_summary(
+    world: World, tmp_path: Path
+) -> None:
+    del world.site.pages["/health"]
+    text = config(world) + "\n[issues]\nwrite_interval = 0\n"
+    run = run_action(tmp_path, world.env(), text, labels="infra-drift, team:binder")
+    assert run.code == 1, run.stderr
+    assert run.outputs["status"] == "drift"
+    (issue,) = world.github.managed(ISSUES_REPO, "infra-drift")
+    assert issue["title"] == "Drift: the health endpoint answers"
+    assert {label["name"] for label in issue["labels"]} == {"infra-drift", "team:binder"}
+    assert f"### Drift issues in `{ISSUES_REPO}` (applied)" in run.summary
+    assert run.summary.index("## infra-checker report") < run.summary.index("### Drift issues")
