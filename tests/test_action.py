@@ -342,5 +342,6 @@ def test_a_drift_run_with_issue_sync_files_the_issue_and_puts_the_plan_in_the_su
     (issue,) = world.github.managed(ISSUES_REPO, "infra-drift")
     assert issue["title"] == "Drift: the health endpoint answers"
     assert {label["name"] for label in issue["labels"]} == {"infra-drift", "team:binder"}
-    assert f"### Drift issues in `{ISSUES_REPO}` (applied)" in run.summary
+    assert "### Drift issues in " in run.summary and "(applied)" in run.summary
+    assert "Drift: the health endpoint answers" in run.summary
     assert run.summary.index("## infra-checker report") < run.summary.index("### Drift issues")
