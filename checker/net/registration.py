@@ -1,0 +1,143 @@
+"""One normalised registration record, whichever source (RDAP or WHOIS) answered.
+
+Both sources say the same things in different shapes (vCards and events vs. ``Key: value``
+lines; strings that may be lists; names with or without a trailing dot). Everything here turns
+them into one comparable form, and recognises the many ways a registry says "redacted".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from checker.engine.model import Evidence
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# How registries and registrars say "you may not see this" (ICANN Registration Data Policy,
+# RDAP Response Profile remarks, the PIR/Verisign "Please query the RDDS service..." text).
+REDACTION_MARKERS = (
+    "redacted",
+    "please query the rdds service",
+    "please query the whois service",
+    "not disclosed",
+    "data protected",
+    "withheld",
+    "gdpr masked",
+    "non-public data",
+)
+# A privacy/proxy service stands in for the real contact: the documented one cannot be seen.
+PROXY_MARKERS = (
+    "privacy",
+    "proxy",
+    "withheld",
+    "whoisguard",
+    "protect",
+    "anonymi",
+    "masked",
+)
+
+
+def normalise_host(name: str) -> str:
+    """``NS1.Example.COM. 192.0.2.1`` -> ``ns1.example.com`` (WHOIS puts glue after names)."""
+    first = name.strip().split()[0] if name.strip() else ""
+    return first.rstrip(".").lower()
+
+
+def normalise_hosts(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({h for h in (normalise_host(n) for n in names) if h}))
+
+
+def as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def parse_iso_date(text: str) -> datetime | None:
+    """RDAP event dates are RFC 3339; a few servers add fractions or omit the zone."""
+    try:
+        return as_utc(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def is_redaction(value: str) -> bool:
+    lowered = value.casefold()
+    return any(marker in lowered for marker in REDACTION_MARKERS)
+
+
+def is_proxy(value: str) -> bool:
+    lowered = value.casefold()
+    return any(marker in lowered for marker in PROXY_MARKERS)
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """The contact data a source published: visible values, and what it said was hidden."""
+
+    emails: tuple[str, ...] = ()
+    organization: str | None = None
+    redacted: tuple[str, ...] = ()  # e.g. "Registrant Email: REDACTED FOR PRIVACY"
+    published: bool = False  # False: the source has no contact section at all (thin registry)
+
+    def hides(self, what: str) -> bool:
+        return any(what in item.casefold() for item in self.redacted)
+
+
+class ContactBuilder:
+    """Collects contact values one field at a time and classifies each as seen or redacted."""
+
+    def __init__(self) -> None:
+        self.emails: list[str] = []
+        self.organization: str | None = None
+        self.redacted: list[str] = []
+        self.published = False
+
+    def email(self, label: str, value: str) -> None:
+        value = value.strip().removeprefix("mailto:")
+        if not value:
+            return
+        self.published = True
+        if EMAIL.match(value) and not is_proxy(value.split("@", 1)[1]):
+            if value.lower() not in self.emails:
+                self.emails.append(value.lower())
+        else:
+            self.redacted.append(f"{label}: {value}")
+
+    def org(self, label: str, value: str) -> None:
+        value = value.strip()
+        if not value:
+            return
+        self.published = True
+        if is_redaction(value) or is_proxy(value):
+            self.redacted.append(f"{label}: {value}")
+        elif self.organization is None:
+            self.organization = value
+
+    def hidden(self, description: str) -> None:
+        self.published = True
+        self.redacted.append(description)
+
+    def build(self) -> Contacts:
+        return Contacts(
+            emails=tuple(self.emails),
+            organization=self.organization,
+            redacted=tuple(dict.fromkeys(self.redacted)),
+            published=self.published,
+        )
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What the registration data service said about one domain."""
+
+    domain: str
+    source: str  # "RDAP" or "WHOIS", plus where: for messages
+    exists: bool
+    registrar: str | None = None
+    iana_id: int | None = None
+    expires: datetime | None = None
+    nameservers: tuple[str, ...] = ()
+    contacts: Contacts = field(default_factory=Contacts)
+    evidence: tuple[Evidence, ...] = ()

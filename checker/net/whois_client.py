@@ -1,0 +1,290 @@
+"""Port-43 WHOIS (RFC 3912): fetch the text ourselves, parse it with python-whois.
+
+python-whois cannot be used to *fetch*: it hard-codes port 43 and, by default, turns socket
+errors into an all-empty record that would read as drift. So the text is fetched here, with
+one total deadline for the whole referral chain and a size cap, and only handed to
+``whois.parser.WhoisEntry.load`` to parse. The chain is the one ``whois(1)`` follows: IANA
+names the registry's server, and a thin registry (.com) names the registrar's server, which
+is asked only when a check needs contacts. ``endpoints.whois_server`` sends every query to
+one server instead (a mirror, a proxy, the loopback world), so no discovery is done then.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from checker.engine.context import CheckContext
+from checker.engine.model import CheckError, Evidence, Unverifiable, utcnow
+from checker.net.registration import (
+    ContactBuilder,
+    Contacts,
+    Registration,
+    as_utc,
+    normalise_hosts,
+)
+
+IANA_SERVER = "whois.iana.org"
+MAX_BYTES = 1_000_000  # real answers are a few kB; anything this big is not a WHOIS record
+DEADLINE_MARGIN_S = 0.1  # finish (with our own message) before the runner's hard deadline
+
+RECORD = re.compile(r"^\s*Domain(?: Name)?:\s*\S", re.I | re.M)
+RATE_LIMITED = re.compile(
+    r"limit exceeded|excessive query|excessive querying|query rate|rate limit|too many"
+    r"|quota exceeded|exceeded the maximum|try again later|temporarily (?:denied|blocked)"
+    r"|access denied|has been blocked",
+    re.I,
+)
+NOT_FOUND = re.compile(
+    r"^\s*%?\s*(?:NOT FOUND|No match(?:es)?(?: for)?\b|Domain not found|No Data Found"
+    r"|No entries found|No Object Found|The queried object does not exist"
+    r"|Status:\s*(?:free|available))",
+    re.I | re.M,
+)
+IANA_ID = re.compile(r"^\s*Registrar IANA ID:\s*(\d+)\s*$", re.I | re.M)
+REFERRAL = re.compile(r"^\s*(?:Registrar )?WHOIS Server:\s*(\S+)\s*$", re.I | re.M)
+IANA_REFER = re.compile(r"^\s*(?:refer|whois):\s*(\S+)\s*$", re.I | re.M)
+CONTACT_LINE = re.compile(
+    r"^\s*(Registrant|Admin|Tech)\s+(Email|Organization)\s*:[ \t]*(.*?)\s*$", re.I | re.M
+)
+RELEVANT = re.compile(
+    r"^\s*(?:Domain Name|Registrar|Registrar IANA ID|Registrar WHOIS Server|Whois Server"
+    r"|Registry Expiry Date|Registrar Registration Expiration Date|Expiration Date"
+    r"|Name Server|Registrant Organization|Registrant Email|Admin Email|Tech Email"
+    r"|refer|>>> Last update)\b.*$",
+    re.I | re.M,
+)
+
+
+@dataclass(frozen=True)
+class WhoisAnswer:
+    server: str  # the name the chain asked for (e.g. whois.publicinterestregistry.org)
+    address: tuple[str, int]
+    query: str
+    text: str
+    fetched_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def label(self) -> str:
+        host, port = self.address
+        return self.server if (host, port) == (self.server, 43) else f"{host}:{port}"
+
+    def evidence(self) -> Evidence:
+        lines = "\n".join(m.group(0).strip() for m in RELEVANT.finditer(self.text))
+        return Evidence(
+            source=f"WHOIS {self.label} query {self.query!r}",
+            fetched_at=self.fetched_at,
+            excerpt=lines or self.text[:2000],
+            raw=self.text,
+        )
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Where each named WHOIS server is reached: one fixed server for every query, or port 43
+    of the named host (``addresses`` can pin names, e.g. for a private mirror)."""
+
+    fixed: tuple[str, int] | None = None
+    addresses: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+
+    def address(self, server: str) -> tuple[str, int]:
+        if self.fixed is not None:
+            return self.fixed
+        if server in self.addresses:
+            return self.addresses[server]
+        host, _, port = server.partition(":")
+        return (host, int(port)) if port.isdigit() else (server, 43)
+
+
+def fetch(
+    server: str, address: tuple[str, int], query: str, deadline: float, max_bytes: int
+) -> WhoisAnswer:
+    """Send one query and read the answer until the server closes, within ``deadline``."""
+    label = server if address == (server, 43) else f"{address[0]}:{address[1]}"
+    received = 0
+
+    def left() -> float:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise CheckError(
+                f"WHOIS {label}: timed out (no complete answer, {received} bytes received)"
+            )
+        return remaining
+
+    chunks: list[bytes] = []
+    try:
+        with socket.create_connection(address, timeout=left()) as sock:
+            sock.sendall(query.encode("idna") + b"\r\n")
+            while True:
+                sock.settimeout(left())
+                data = sock.recv(65536)
+                if not data:
+                    break
+                received += len(data)
+                if received > max_bytes:
+                    raise CheckError(f"WHOIS {label}: answer exceeds the {max_bytes}-byte cap")
+                chunks.append(data)
+    except TimeoutError:
+        raise CheckError(
+            f"WHOIS {label}: timed out (no complete answer, {received} bytes received)"
+        ) from None
+    except ConnectionResetError:
+        raise CheckError(f"WHOIS {label}: connection reset by the server") from None
+    except ConnectionRefusedError:
+        raise CheckError(f"WHOIS {label}: connection refused") from None
+    except socket.gaierror as exc:
+        raise CheckError(f"WHOIS {label}: cannot resolve the server name ({exc})") from None
+    except OSError as exc:
+        raise CheckError(f"WHOIS {label}: connection failed ({exc.strerror or exc})") from None
+    raw = b"".join(chunks)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:  # a few ccTLD servers still answer in Latin-1
+        text = raw.decode("latin-1")
+    return WhoisAnswer(server=server, address=address, query=query, text=text)
+
+
+def lookup(
+    domain: str,
+    ctx: CheckContext,
+    *,
+    need_contacts: bool,
+    directory: Directory | None = None,
+) -> Registration:
+    """The registry's WHOIS record of ``domain`` (plus the registrar's contacts if needed)."""
+    fixed = ctx.settings.endpoints.whois_address()
+    directory = directory or Directory(fixed=fixed)
+    deadline = time.monotonic() + max(0.05, ctx.remaining() - DEADLINE_MARGIN_S)
+    max_bytes = min(MAX_BYTES, ctx.settings.max_response_bytes)
+    if directory.fixed is not None:
+        registry = f"{directory.fixed[0]}:{directory.fixed[1]}"
+    else:
+        registry = _registry_server(domain, ctx, directory, deadline, max_bytes)
+    answer = fetch(registry, directory.address(registry), domain, deadline, max_bytes)
+    record = parse(domain, answer)
+    if not (need_contacts and record.exists and not record.contacts.published):
+        return record
+    referral = _referral(answer.text)
+    if referral is None:
+        return record
+    target = directory.address(referral)
+    if target == answer.address:
+        return record  # the same server would give the same answer: nothing to add
+    registrar_answer = fetch(referral, target, domain, deadline, max_bytes)
+    registrar_record = parse(domain, registrar_answer)
+    return replace(
+        record,
+        contacts=registrar_record.contacts,
+        evidence=(*record.evidence, *registrar_record.evidence),
+    )
+
+
+def _referral(text: str) -> str | None:
+    for match in REFERRAL.finditer(text):
+        value = match.group(1).strip().rstrip(".")
+        # Some registrars list a web form ("http://api.fastdomain.com/cgi/whois"), not port 43.
+        if value and "://" not in value and "/" not in value:
+            return value.lower()
+    return None
+
+
+def _registry_server(
+    domain: str, ctx: CheckContext, directory: Directory, deadline: float, max_bytes: int
+) -> str:
+    tld = domain.rsplit(".", 1)[-1]
+
+    def ask_iana() -> str:
+        answer = fetch(IANA_SERVER, directory.address(IANA_SERVER), tld, deadline, max_bytes)
+        match = IANA_REFER.search(answer.text)
+        if match:
+            return match.group(1).lower()
+        if re.search(r"^\s*domain:\s*\S", answer.text, re.I | re.M):
+            raise Unverifiable(
+                f"IANA lists no WHOIS server for .{tld}", evidence=(answer.evidence(),)
+            )
+        raise CheckError(
+            f"WHOIS {IANA_SERVER}: unrecognised answer for .{tld}", evidence=(answer.evidence(),)
+        )
+
+    return ctx.services.shared(f"whois-iana {tld}", ask_iana)
+
+
+def parse(domain: str, answer: WhoisAnswer) -> Registration:
+    """Turn one WHOIS answer into a registration record, or say why it is not one."""
+    from whois.exceptions import PywhoisError, WhoisDomainNotFoundError
+    from whois.parser import WhoisEntry
+
+    text = answer.text
+    evidence = (answer.evidence(),)
+    source = f"WHOIS {answer.label}"
+    if not text.strip():
+        raise CheckError(f"{source} closed the connection without an answer", evidence=evidence)
+    has_record = RECORD.search(text) is not None
+    head = [line.strip() for line in text.splitlines() if line.strip()][:5]
+    # Limits are announced at the top; disclaimers at the bottom may mention them too.
+    if not has_record and RATE_LIMITED.search("\n".join(head)):
+        raise CheckError(f"{source} refused the query: {head[0][:200]}", evidence=evidence)
+    if not has_record and NOT_FOUND.search(text):
+        return Registration(domain=domain, source=source, exists=False, evidence=evidence)
+    try:
+        entry = WhoisEntry.load(domain, text)
+    except WhoisDomainNotFoundError:
+        return Registration(domain=domain, source=source, exists=False, evidence=evidence)
+    except (PywhoisError, ValueError, OverflowError) as exc:
+        raise CheckError(f"{source}: unparseable answer ({exc})", evidence=evidence) from None
+    name = _first(entry.get("domain_name"))
+    registrar = _first(entry.get("registrar"))
+    expires = _earliest(entry.get("expiration_date"))
+    if not (name and (registrar or expires)):
+        raise CheckError(f"{source}: the answer is not a domain record", evidence=evidence)
+    if name.lower().rstrip(".") != domain:
+        raise CheckError(f"{source} answered about {name!r}, not {domain!r}", evidence=evidence)
+    iana = IANA_ID.search(text)
+    return Registration(
+        domain=domain,
+        source=source,
+        exists=True,
+        registrar=registrar,
+        iana_id=int(iana.group(1)) if iana else None,
+        expires=expires,
+        nameservers=normalise_hosts(_all(entry.get("name_servers"))),
+        contacts=_contacts(text),
+        evidence=evidence,
+    )
+
+
+def _all(value: Any) -> list[str]:
+    """python-whois gives a string, a list of strings, or None for the same field."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _first(value: Any) -> str | None:
+    items = _all(value)
+    return items[0] if items else None
+
+
+def _earliest(value: Any) -> datetime | None:
+    """Registry and registrar may both give an expiry; the earliest is the one that bites."""
+    items = value if isinstance(value, list) else [value]
+    dates = [as_utc(item) for item in items if isinstance(item, datetime)]
+    return min(dates) if dates else None
+
+
+def _contacts(text: str) -> Contacts:
+    builder = ContactBuilder()
+    for match in CONTACT_LINE.finditer(text):
+        role, kind, value = match.group(1).title(), match.group(2).title(), match.group(3)
+        label = f"{role} {kind}"
+        if kind == "Email":
+            builder.email(label, value)
+        elif role == "Registrant":
+            builder.org(label, value)
+    return builder.build()
