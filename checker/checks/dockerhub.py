@@ -1,9 +1,212 @@
-"""Check types of the `dockerhub` family (not yet implemented)."""
+"""Check types of the ``dockerhub`` family: an organisation and a repository on Docker Hub.
+
+Docker Hub answers 404 both for a missing repository and for a private one asked anonymously,
+so ``exists: false`` means "not publicly there" — for the public images this tool checks, that is
+the drift. 429 (with ``X-Retry-After``, a unix time) and 5xx are ``error``. "Images are pushed
+here" is checked by freshness: ``max_age_days`` bounds the days since ``last_updated``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator
+
+from checker.engine.model import CheckError, Observation, utcnow
 from checker.engine.registry import CheckType
 
-CHECK_TYPES: list[CheckType[Any]] = []
+if TYPE_CHECKING:
+    from checker.engine.context import CheckContext
+    from checker.net.http import HttpResponse
+
+NAMESPACE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+REPOSITORY = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+ISO_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)?$")
+
+
+class OrganizationParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    organization: str = Field(description="Docker Hub organisation (namespace), e.g. jupyterhub")
+
+    @field_validator("organization")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not NAMESPACE.match(value):
+            raise ValueError(f"{value!r} is not a Docker Hub namespace (lowercase letters, digits)")
+        return value
+
+
+class RepositoryParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    repository: str = Field(description="namespace/name, e.g. jupyterhub/k8s-hub")
+    max_age_days: PositiveFloat | None = Field(
+        default=None,
+        description="freshness: the last push must be at most this many days old",
+    )
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        namespace, sep, name = value.partition("/")
+        if not sep or not NAMESPACE.match(namespace) or not REPOSITORY.match(name):
+            raise ValueError(f"{value!r} is not of the form namespace/name (lowercase)")
+        return value
+
+
+def _get(ctx: CheckContext, path: str, params: dict[str, str] | None = None) -> HttpResponse:
+    base = ctx.settings.endpoints.dockerhub
+    return ctx.http.get(
+        f"{base}/v2/{path}",
+        timeout=ctx.call_timeout(),
+        headers={"Accept": "application/json"},
+        params=params,
+    )
+
+
+def _object_with(response: HttpResponse, keys: tuple[str, ...], what: str) -> dict[str, Any]:
+    """The JSON body, when it is really the object asked for (a proxy's page is not)."""
+    data = response.json_object()
+    if not all(key in data for key in keys):
+        raise CheckError(
+            f"{response.url} answered HTTP {response.status} with JSON that is not a Docker Hub "
+            f"{what}",
+            evidence=(response.evidence(),),
+        )
+    return data
+
+
+def _unexpected(response: HttpResponse) -> CheckError:
+    return CheckError(
+        f"{response.url}: unexpected HTTP {response.status} from Docker Hub",
+        evidence=(response.evidence(),),
+    )
+
+
+def parse_time(text: Any) -> datetime | None:
+    """Docker Hub's ISO 8601 times (``2024-05-01T12:34:56.123456Z``); None when absent/odd."""
+    if not isinstance(text, str):
+        return None
+    match = ISO_TIME.match(text.strip())
+    if match is None:
+        return None
+    zone = (match.group(2) or "+00:00").replace("Z", "+00:00")
+    if ":" not in zone:
+        zone = zone[:3] + ":" + zone[3:]
+    when = datetime.fromisoformat(match.group(1) + zone)
+    return when.astimezone(timezone.utc)
+
+
+def days_since(text: Any) -> float | None:
+    when = parse_time(text)
+    if when is None:
+        return None
+    return round((utcnow() - when).total_seconds() / 86400, 2)
+
+
+REPOSITORY_FIELDS = {
+    "exists": "false when Docker Hub answers 404 (missing, or private to an anonymous caller)",
+    "is_private": "Docker Hub's is_private flag",
+    "status": 'status_description, e.g. "active" or "inactive"',
+    "last_updated": "time of the last push (ISO 8601)",
+    "days_since_update": "days since last_updated (null if never pushed)",
+    "pull_count": "number of pulls",
+    "star_count": "number of stars",
+    "description": "the short description",
+}
+
+
+def observe_repository(params: RepositoryParams, ctx: CheckContext) -> Observation:
+    namespace, name = params.repository.split("/", 1)
+    response = _get(ctx, f"namespaces/{quote(namespace)}/repositories/{quote(name)}")
+    values: dict[str, Any] = dict.fromkeys(REPOSITORY_FIELDS)
+    if response.status == 404:
+        values["exists"] = False
+        return Observation(values, (response.evidence(),))
+    if response.status != 200:
+        raise _unexpected(response)
+    data = _object_with(response, ("name", "namespace"), "repository")
+    values.update(
+        exists=True,
+        is_private=data.get("is_private"),
+        status=data.get("status_description"),
+        last_updated=data.get("last_updated"),
+        days_since_update=days_since(data.get("last_updated")),
+        pull_count=data.get("pull_count"),
+        star_count=data.get("star_count"),
+        description=data.get("description"),
+    )
+    return Observation(values, (response.evidence(),))
+
+
+def _repository_expect(params: RepositoryParams) -> dict[str, Any]:
+    expect: dict[str, Any] = {"exists": {"equals": True}}
+    if params.max_age_days is not None:
+        expect["days_since_update"] = {"at_most": params.max_age_days}
+    return expect
+
+
+def observe_organization(params: OrganizationParams, ctx: CheckContext) -> Observation:
+    """``/v2/orgs/{org}/`` first (it says "organisation"); when it refuses an anonymous caller
+    or says 404, the public repository listing of the namespace decides whether it exists, so
+    an endpoint that needs a login can never make an existing organisation read as gone."""
+    org = quote(params.organization)
+    response = _get(ctx, f"orgs/{org}/")
+    if response.status == 200:
+        data = _object_with(response, ("orgname",), "organisation")
+        values = {
+            "exists": True,
+            "kind": "organization",
+            "name": data["orgname"],
+            "full_name": data.get("full_name"),
+            "public_repositories": None,
+        }
+        return Observation(values, (response.evidence(),))
+    if response.status not in (401, 403, 404):
+        raise _unexpected(response)
+    listing = _get(ctx, f"namespaces/{org}/repositories", {"page_size": "1"})
+    evidence = (response.evidence(), listing.evidence())
+    if listing.status == 404:
+        values = dict.fromkeys(("kind", "name", "full_name", "public_repositories"))
+        return Observation({**values, "exists": False}, evidence)
+    if listing.status != 200:
+        raise _unexpected(listing)
+    count = _object_with(listing, ("count",), "repository list")["count"]
+    values = {
+        "exists": True,
+        "kind": "namespace",
+        "name": params.organization,
+        "full_name": None,
+        "public_repositories": count,
+    }
+    return Observation(values, evidence)
+
+
+CHECK_TYPES: list[CheckType[Any]] = [
+    CheckType(
+        name="dockerhub.organization",
+        summary="a Docker Hub organisation exists (GET /v2/orgs/{org}/, else its public listing)",
+        params=OrganizationParams,
+        observe=observe_organization,
+        fields={
+            "exists": "false when neither the organisation nor its namespace is found",
+            "kind": '"organization" (seen via /v2/orgs) or "namespace" (seen via its listing)',
+            "name": "the organisation's name",
+            "full_name": "the organisation's display name (only via /v2/orgs)",
+            "public_repositories": "number of public repositories (only via the listing)",
+        },
+        default_expect=lambda _params: {"exists": {"equals": True}},
+    ),
+    CheckType(
+        name="dockerhub.repository",
+        summary="a public Docker Hub repository exists; optionally it was pushed recently",
+        params=RepositoryParams,
+        observe=observe_repository,
+        fields=REPOSITORY_FIELDS,
+        default_expect=_repository_expect,
+    ),
+]
