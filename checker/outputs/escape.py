@@ -27,7 +27,9 @@ def terminal_safe(text: str) -> str:
 def defuse_mentions(text: str) -> str:
     """Stop ``@user``/``@org/team`` pinging and ``#123``/``GH-1`` linking on GitHub."""
     text = re.sub(r"@(?=[A-Za-z0-9_-])", "@" + ZWSP, text)
-    return re.sub(r"(?<![&\w])#(?=\d)", "#" + ZWSP, text)
+    # ``owner/repo#1`` links too: whatever comes before ``#``, a digit after it is defused.
+    text = re.sub(r"#(?=\d)", "#" + ZWSP, text)
+    return re.sub(r"\b(GH\\?-)(?=\d)", "\\1" + ZWSP, text, flags=re.IGNORECASE)
 
 
 def markdown_inline(text: str) -> str:

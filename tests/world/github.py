@@ -59,6 +59,7 @@ class FakeGitHub(FakeHTTPService):
         self.state_lock = threading.RLock()
         self.write_faults: list[_WriteFault] = []
         self.rate_remaining = 4999
+        self.write_budget: int | None = None
         self._ids = itertools.count(2_000_000_000)
         self.orgs: dict[str, dict[str, Any]] = {}
         self.repos: dict[str, dict[str, Any]] = {}
@@ -73,6 +74,7 @@ class FakeGitHub(FakeHTTPService):
         with self.state_lock:
             self.write_faults.clear()
             self.rate_remaining = 4999
+            self.write_budget = None
             self.orgs = {"jupyterhub": self._org_json("jupyterhub", "JupyterHub")}
             self.repos, self.issues, self.comments, self.labels = {}, {}, {}, {}
             for name in ("jupyterhub", "mybinder.org-deploy", "binderhub", "infra-checks"):
@@ -154,6 +156,12 @@ class FakeGitHub(FakeHTTPService):
         with self.state_lock:
             self.write_faults.append(_WriteFault(method, path_prefix, status, after, times))
 
+    def cut_writes_after(self, count: int) -> None:
+        """Model a run killed after ``count`` writes: the next write takes effect but its answer
+        is lost (502), and every later write fails without effect."""
+        with self.state_lock:
+            self.write_budget = count
+
     def secondary_limit(self, method: str, path_prefix: str, *, retry_after: int = 1) -> None:
         """One 403 secondary rate limit, as GitHub sends it."""
         with self.state_lock:
@@ -213,7 +221,17 @@ class FakeGitHub(FakeHTTPService):
         scheme, _, value = auth.partition(" ")
         return value if scheme.lower() in ("token", "bearer") else None
 
+    def _spend_write(self) -> int | None:
+        """Count a write against the budget; the remaining budget once it is overspent."""
+        with self.state_lock:
+            if self.write_budget is None:
+                return None
+            self.write_budget -= 1
+            return self.write_budget if self.write_budget < 0 else None
+
     def _take_write_fault(self, request: Request) -> _WriteFault | None:
+        if request.method == "GET" and not any(f.method == "GET" for f in self.write_faults):
+            return None
         with self.state_lock:
             for fault in self.write_faults:
                 if fault.method == request.method and request.path.startswith(fault.path_prefix):
@@ -238,6 +256,11 @@ class FakeGitHub(FakeHTTPService):
             reply = self.error(401, "Requires authentication")
         elif request.method != "GET" and token == READ_ONLY_TOKEN:
             reply = self.error(403, "Resource not accessible by integration")
+        elif request.method != "GET" and self._spend_write() is not None:
+            with self.state_lock:
+                if self.write_budget == -1:  # the write that was under way at the kill
+                    super().dispatch(request)
+            reply = self.error_reply(502)
         else:
             fault = self._take_write_fault(request)
             if fault is None:

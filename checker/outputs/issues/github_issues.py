@@ -32,7 +32,6 @@ T = TypeVar("T")
 NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 MAX_PAGES = 100  # 10,000 managed issues: far beyond any sane checks.toml
 ATTEMPTS = 3
-SERVER_BACKOFF = 1.0
 PERMISSION = "a token with `issues: write` permission on the repository"
 
 
@@ -54,6 +53,7 @@ class IssueStore:
     repository: str
     label: str
     max_rate_limit_wait: float
+    backoff: float = 1.0  # first pause before retrying a 5xx (then doubled)
     sleep: Callable[[float], None] = time.sleep
     waited: float = 0.0
     _repo: Repository | None = field(default=None, repr=False)
@@ -110,7 +110,7 @@ class IssueStore:
                 if not idempotent:
                     raise AmbiguousWrite(failure)
                 if attempt < ATTEMPTS:
-                    self.sleep(SERVER_BACKOFF * attempt)
+                    self.sleep(self.backoff * 2 ** (attempt - 1))
                     continue
             raise self._fatal(failure, what)
         raise SyncError(f"issue sync: could not {what}: GitHub kept rate limiting")

@@ -121,7 +121,14 @@ def sync(
         write_interval=settings.write_interval,
         lazy=True,
     )
-    store = IssueStore(gh, target.repository, settings.labels[0], settings.max_rate_limit_wait)
+    store = IssueStore(
+        gh,
+        target.repository,
+        settings.labels[0],
+        settings.max_rate_limit_wait,
+        # A 5xx is retried on the same rhythm as writes are spaced (0 in tests).
+        backoff=settings.write_interval,
+    )
     label_exists = store.label_exists()
     existing = store.list_managed() if label_exists else []
     the_plan = plan(
