@@ -1,0 +1,142 @@
+"""``make demo``: what a drift looks like, offline, with the real tool.
+
+Starts the loopback world (real HTTP, DNS, WHOIS and RDAP servers on 127.0.0.1 that behave like
+the public services and hold the documented JupyterHub state), drifts two facts the way they
+could drift in real life (mybinder.org's nameservers moved away from Cloudflare, the
+quay.io/jupyterhub/repo2docker repository deleted), then runs ``infra-checker run --dry-run``
+against it: the report, then the issue plan a real run would apply. Nothing leaves this machine
+and nothing is written anywhere.
+
+Run it with ``python -m tests.world.demo`` (what ``make demo`` does).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from typing import TextIO
+
+from checker.cli import EXIT_DRIFT, EXIT_OK
+from checker.cli import main as infra_checker
+from tests.world import World
+from tests.world.github import ISSUES_REPO
+
+MOVED_NAMESERVERS = ["ns1.bluehost.com", "ns2.bluehost.com"]
+DELETED_IMAGE = "jupyterhub/repo2docker"
+
+# The same facts as the project's checks.toml, with the web site pointed at the loopback world
+# (every other service is redirected by the endpoint environment overrides users also have).
+CONFIG = """
+[settings]
+timeout = 5
+retries = 1
+retry_backoff = 0.2
+confirm_delay = 0.5
+
+[issues]
+repository = "{issues_repo}"
+
+[[check]]
+id = "github-org"
+type = "github.organization"
+description = "The jupyterhub GitHub organisation hosts our code"
+doc = "shared-infrastructure.md#github-organization"
+org = "jupyterhub"
+
+[[check]]
+id = "quay-org"
+type = "quay.organization"
+description = "The jupyterhub organisation exists on quay.io"
+doc = "shared-infrastructure.md#image-registry-on-quayio"
+organization = "jupyterhub"
+
+[[check]]
+id = "quay-repo2docker"
+type = "quay.repository"
+description = "The repo2docker image is published publicly on quay.io"
+doc = "shared-infrastructure.md#image-registry-on-quayio"
+repository = "jupyterhub/repo2docker"
+
+[[check]]
+id = "dockerhub-jupyterhub"
+type = "dockerhub.repository"
+description = "The JupyterHub image is published on Docker Hub"
+doc = "shared-infrastructure.md#image-registry-on-dockerhub"
+repository = "jupyterhub/jupyterhub"
+
+[[check]]
+id = "gke-mybinder"
+type = "http.status"
+description = "The BinderHub deployment answers at gke.mybinder.org"
+doc = "shared-infrastructure.md#google-cloud-project"
+url = "{site}/"
+expect.body = {{ contains = "BinderHub" }}
+"""
+
+# Variables that must not leak in from the developer's shell: the demo talks to nothing real.
+SCRUBBED = (
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "QUAY_TOKEN",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "GITHUB_ACTIONS",
+    "GITHUB_OUTPUT",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_REPOSITORY",
+)
+
+
+def drift(world: World) -> list[str]:
+    """Change the world behind the documentation's back; returns what was done, for people."""
+    world.quay.delete_repository(DELETED_IMAGE)
+    return [f"deleted the quay.io repository {DELETED_IMAGE}"]
+
+
+def demo_env(world: World, base: Mapping[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in base.items() if k not in SCRUBBED}
+    env.update(world.env())
+    return env
+
+
+def run_demo(world: World, out: TextIO) -> int:
+    """Drift the world, run the tool with its output (report, then plan) in order on ``out``."""
+    changes = drift(world)
+    out.write("infra-checker demo: the loopback world holds the documented JupyterHub state,\n")
+    out.write("except that someone has\n")
+    out.writelines(f"  - {change}\n" for change in changes)
+    out.write("\n$ infra-checker run --dry-run\n\n")
+    out.flush()
+    with tempfile.TemporaryDirectory(prefix="infra-checker-demo-") as tmp:
+        config = Path(tmp) / "checks.toml"
+        config.write_text(
+            CONFIG.format(site=world.site.url, issues_repo=ISSUES_REPO), encoding="utf-8"
+        )
+        with redirect_stdout(out), redirect_stderr(out):
+            return infra_checker(
+                ["run", "--config", str(config), "--dry-run"], demo_env(world, os.environ)
+            )
+
+
+def main() -> int:
+    world = World()
+    try:
+        code = run_demo(world, sys.stdout)
+    finally:
+        world.stop()
+    sys.stdout.flush()
+    if code != EXIT_DRIFT:
+        print(f"\ninfra-checker demo: expected exit code 1 (drift), got {code}", file=sys.stderr)
+        return code or 1
+    print(
+        "\nExit code 1: drift. A real run with --open-issues (or the GitHub Action) would now\n"
+        "apply the plan above: one issue per drifted fact, closed again once the fact holds."
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
