@@ -8,11 +8,10 @@ is not a rate limit is ``unverifiable``: we cannot look with what we have.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from checker.engine.model import CheckError, Evidence, Observation, Unverifiable
 from checker.engine.registry import CheckType
@@ -21,34 +20,22 @@ from checker.net.github_client import Failure, build_github, describe_failure, t
 if TYPE_CHECKING:
     from checker.engine.context import CheckContext
 
-NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+# Logins and repository names: letters, digits, "-", "_" and "." (never "/" or "?").
+LOGIN = r"[A-Za-z0-9_.-]+"
 
 
 class OrganizationParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    org: str = Field(description="organisation login, e.g. jupyterhub")
-
-    @field_validator("org")
-    @classmethod
-    def _org(cls, value: str) -> str:
-        if not NAME.match(value):
-            raise ValueError(f"{value!r} is not a GitHub login")
-        return value
+    org: str = Field(pattern=f"^{LOGIN}$", description="organisation login, e.g. jupyterhub")
 
 
 class RepositoryParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    repository: str = Field(description="owner/name, e.g. jupyterhub/mybinder.org-deploy")
-
-    @field_validator("repository")
-    @classmethod
-    def _repository(cls, value: str) -> str:
-        owner, sep, name = value.partition("/")
-        if not sep or not NAME.match(owner) or not NAME.match(name):
-            raise ValueError(f"{value!r} is not of the form owner/name")
-        return value
+    repository: str = Field(
+        pattern=f"^{LOGIN}/{LOGIN}$", description="owner/name, e.g. jupyterhub/mybinder.org-deploy"
+    )
 
 
 def _fetch(
@@ -96,54 +83,26 @@ def _fetch(
     return data, evidence
 
 
-def _absent(check_type: CheckType[Any], evidence: Evidence) -> Observation:
-    """Every field reported (as null) so an ``expect`` on any of them still judges cleanly."""
-    values: dict[str, Any] = dict.fromkeys(check_type.fields)
-    values["exists"] = False
-    return Observation(values, (evidence,))
+def _observed(check_type: CheckType[Any], data: dict[str, Any] | None, ev: Evidence) -> Observation:
+    """Each declared field straight from GitHub's JSON; all null (but present, so an ``expect``
+    on any of them still judges cleanly) when the object does not exist."""
+    values: dict[str, Any] = {name: (data or {}).get(name) for name in check_type.fields}
+    values["exists"] = data is not None
+    return Observation(values, (ev,))
 
 
 def observe_organization(params: OrganizationParams, ctx: CheckContext) -> Observation:
     data, evidence = _fetch(
         ctx, f"/orgs/{params.org}", "login", lambda gh: gh.get_organization(params.org)
     )
-    if data is None:
-        return _absent(ORGANIZATION, evidence)
-    return Observation(
-        {
-            "exists": True,
-            "login": data["login"],
-            "name": data.get("name"),
-            "public_repos": data.get("public_repos"),
-            "is_verified": data.get("is_verified"),
-            "html_url": data.get("html_url"),
-        },
-        (evidence,),
-    )
+    return _observed(ORGANIZATION, data, evidence)
 
 
 def observe_repository(params: RepositoryParams, ctx: CheckContext) -> Observation:
     data, evidence = _fetch(
-        ctx,
-        f"/repos/{params.repository}",
-        "full_name",
-        lambda gh: gh.get_repo(params.repository),
+        ctx, f"/repos/{params.repository}", "full_name", lambda gh: gh.get_repo(params.repository)
     )
-    if data is None:
-        return _absent(REPOSITORY, evidence)
-    return Observation(
-        {
-            "exists": True,
-            "full_name": data["full_name"],
-            "private": data.get("private"),
-            "visibility": data.get("visibility"),
-            "archived": data.get("archived"),
-            "default_branch": data.get("default_branch"),
-            "has_issues": data.get("has_issues"),
-            "html_url": data.get("html_url"),
-        },
-        (evidence,),
-    )
+    return _observed(REPOSITORY, data, evidence)
 
 
 def _exists(_params: BaseModel) -> dict[str, Any]:

@@ -405,25 +405,20 @@ class FakeGitHub(FakeHTTPService):
                 return full, self.error(410, "Issues are disabled for this repo", f"{DOCS}/issues")
             return full, None
 
+        def found(item: dict[str, Any] | None, doc: str) -> Reply:
+            return Reply.json(item) if item else self.error(404, "Not Found", f"{DOCS}/{doc}")
+
         @route("GET", "/orgs/{org}")
         def get_org(request: Request) -> Reply:
             with self.state_lock:
                 org = self.orgs.get(request.params["org"])
-            return (
-                Reply.json(org)
-                if org
-                else self.error(404, "Not Found", f"{DOCS}/orgs/orgs#get-an-organization")
-            )
+            return found(org, "orgs/orgs#get-an-organization")
 
         @route("GET", "/repos/{owner}/{repo}")
         def get_repo(request: Request) -> Reply:
             with self.state_lock:
                 repo = self.repos.get(f"{request.params['owner']}/{request.params['repo']}")
-            return (
-                Reply.json(repo)
-                if repo
-                else self.error(404, "Not Found", f"{DOCS}/repos/repos#get-a-repository")
-            )
+            return found(repo, "repos/repos#get-a-repository")
 
         @route("GET", "/repos/{owner}/{repo}/issues")
         def list_issues(request: Request) -> Reply:
@@ -537,11 +532,7 @@ class FakeGitHub(FakeHTTPService):
                 if failed:
                     return failed
                 label = self.labels[full].get(request.params["name"])
-                return (
-                    Reply.json(label)
-                    if label
-                    else self.error(404, "Not Found", f"{DOCS}/issues/labels#get-a-label")
-                )
+                return found(label, "issues/labels#get-a-label")
 
         @route("POST", "/repos/{owner}/{repo}/labels")
         def create_label(request: Request) -> Reply:

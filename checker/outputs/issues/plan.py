@@ -102,27 +102,19 @@ def _for_result(result: Result, issue: ExistingIssue | None, run: RunInfo) -> Ac
             return Action(
                 Kind.CREATE, result.id, title_for(result), body=body_for(result, marker, run)
             )
-        if not issue.is_open:
-            marker = Marker(result.id, fp, stamp(run.started_at))
-            return Action(
-                Kind.REOPEN,
-                result.id,
-                issue.title,
-                issue.number,
-                body=body_for(result, marker, run),
-                comment=comment_for("reopen", result, run, result.id),
-            )
-        if issue.marker.fingerprint != fp:
-            marker = Marker(result.id, fp, issue.marker.first_seen)
-            return Action(
-                Kind.UPDATE,
-                result.id,
-                issue.title,
-                issue.number,
-                body=body_for(result, marker, run),
-                comment=comment_for("update", result, run, result.id),
-            )
-        return None
+        if issue.is_open and issue.marker.fingerprint == fp:
+            return None
+        # Closed: a new episode of drift starts now. Open: the same episode, seen differently.
+        kind = Kind.UPDATE if issue.is_open else Kind.REOPEN
+        first_seen = issue.marker.first_seen if issue.is_open else stamp(run.started_at)
+        return Action(
+            kind,
+            result.id,
+            issue.title,
+            issue.number,
+            body=body_for(result, Marker(result.id, fp, first_seen), run),
+            comment=comment_for(kind.value, result, run, result.id),
+        )
     if result.status is Status.OK and issue is not None and issue.is_open:
         return Action(
             Kind.CLOSE,
