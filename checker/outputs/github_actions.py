@@ -97,7 +97,12 @@ def annotation(result: Result, config: Config, env: Mapping[str, str], *, fail_o
 
 
 def log_groups(report: RunReport) -> Iterable[str]:
-    """One collapsible group per check family, one line per check inside it."""
+    """One collapsible group per check family, one line per check inside it.
+
+    The lines quote observed text, which could hold a legacy ``##[command]`` (honoured anywhere
+    in a line) or a ``::command::``; the runner ignores every command between ``stop-commands``
+    and its unguessable resume token.
+    """
     families: dict[str, list[Result]] = {}
     for result in report.results:
         families.setdefault(result.type.split(".", 1)[0], []).append(result)
@@ -105,10 +110,12 @@ def log_groups(report: RunReport) -> Iterable[str]:
         counts = ", ".join(
             f"{n} {s.value}" for s in Status if (n := sum(r.status is s for r in results))
         )
+        resume = secrets.token_hex(16)
         yield command("group", f"{family}: {len(results)} checks ({counts})")
+        yield command("stop-commands", resume)
         for r in results:
-            # Each line starts with our own text, so observed text can never open a command.
             yield f"{r.status.value:<13} {r.id}  {terminal_safe(r.message)}\n"
+        yield f"::{resume}::\n"
         yield command("endgroup")
 
 

@@ -1,0 +1,123 @@
+"""Workflow commands: outside text can never end a command early or start one of its own."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from checker.engine.config import Config, parse_config
+from checker.engine.model import Result, Status
+from checker.engine.runner import RunReport
+from checker.outputs.github_actions import (
+    announce,
+    command,
+    escape_data,
+    escape_property,
+    log_groups,
+    write_outputs,
+)
+from tests.test_action import parse_output_file
+
+HOSTILE = "GoDaddy, LLC: 100%\r\n::error::pwned\n##[set-output name=status;]ok\x1b[31m"
+CONFIG_TEXT = """
+[[check]]
+id = "mybinder-registrar"
+type = "http.status"
+description = "mybinder.org is registered at Bluehost"
+doc = "shared-infrastructure.md#domain-name"
+url = "https://mybinder.org/"
+
+[[check]]
+id = "mybinder-home"
+type = "http.status"
+description = "mybinder.org answers"
+url = "https://mybinder.org/"
+"""
+
+
+def config(path: str = "checks.toml") -> Config:
+    return parse_config(CONFIG_TEXT, Path(path), {})
+
+
+def report(*statuses: tuple[str, Status, str]) -> RunReport:
+    results = tuple(
+        Result(id=i, type="http.status", status=s, message=m, description=f"fact {i}", doc="d")
+        for i, s, m in statuses
+    )
+    return RunReport(datetime(2026, 11, 25, tzinfo=timezone.utc), 1.0, results)
+
+
+def test_escaping_follows_the_toolkit() -> None:
+    assert escape_data("a%b\r\nc:d,e") == "a%25b%0Ac:d,e"  # CR is a control: dropped
+    assert escape_property("a%b\nc:d,e") == "a%25b%0Ac%3Ad%2Ce"
+    assert command("warning", "x", title="t: 1, 2") == "::warning title=t%3A 1%2C 2::x\n"
+    assert command("endgroup") == "::endgroup::\n"
+
+
+def test_a_hostile_message_stays_inside_one_annotation() -> None:
+    out = io.StringIO()
+    run = report(("mybinder-registrar", Status.DRIFT, HOSTILE))
+    announce(run, config(), {"GITHUB_ACTIONS": "true"}, out, fail_on="drift", report_path=None)
+    annotations = [line for line in out.getvalue().splitlines() if "title=" in line]
+    assert len(annotations) == 1
+    (line,) = annotations
+    assert line.startswith("::warning file=checks.toml,line=3,title=drift%3A mybinder-registrar::")
+    assert "\x1b" not in line and "\r" not in line
+    assert "%0A::error::pwned%0A##[set-output" in line
+
+
+def test_log_lines_quoting_outside_text_are_fenced_by_stop_commands() -> None:
+    lines = "".join(log_groups(report(("mybinder-home", Status.ERROR, HOSTILE)))).splitlines()
+    assert lines[0] == "::group::http: 1 checks (1 error)"
+    stop = re.fullmatch(r"::stop-commands::([0-9a-f]{32})", lines[1])
+    assert stop, lines[1]
+    assert lines[-2] == f"::{stop.group(1)}::"
+    assert lines[-1] == "::endgroup::"
+    quoted = lines[2:-2]
+    assert len(quoted) == 1 and "##[set-output" in quoted[0]
+    assert quoted[0].startswith("error ")
+
+
+@pytest.mark.parametrize(("fail_on", "level"), [("error", "error"), ("drift", "warning")])
+def test_errors_are_errors_only_when_they_fail_the_run(fail_on: str, level: str) -> None:
+    out = io.StringIO()
+    run = report(("mybinder-home", Status.ERROR, "timed out after 20 s"))
+    announce(run, config(), {"GITHUB_ACTIONS": "true"}, out, fail_on=fail_on, report_path=None)
+    assert f"::{level} file=checks.toml,line=10,title=error%3A mybinder-home::" in out.getvalue()
+
+
+def test_annotations_attach_only_to_files_in_the_workspace(tmp_path: Path) -> None:
+    out = io.StringIO()
+    run = report(("mybinder-home", Status.DRIFT, "moved"))
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(tmp_path / "ws")}
+    inside = config(str(tmp_path / "ws" / "infra" / "checks.toml"))
+    announce(run, inside, env, out, fail_on="drift", report_path=None)
+    assert "::warning file=infra/checks.toml,line=10,title=" in out.getvalue()
+    out = io.StringIO()
+    announce(run, config("/elsewhere/checks.toml"), env, out, fail_on="drift", report_path=None)
+    assert "::warning title=drift%3A mybinder-home::" in out.getvalue()
+
+
+def test_nothing_but_outputs_outside_github_actions(tmp_path: Path) -> None:
+    out, outputs = io.StringIO(), tmp_path / "out"
+    outputs.write_text("")
+    run = report(("a", Status.DRIFT, "x"), ("b", Status.ERROR, "y"), ("c", Status.OK, "z"))
+    announce(run, config(), {"GITHUB_OUTPUT": str(outputs)}, out, fail_on="drift", report_path=None)
+    assert out.getvalue() == ""
+    assert parse_output_file(outputs.read_text()) == {
+        "status": "drift",
+        "drift-count": "1",
+        "error-count": "1",
+        "report-path": "",
+    }
+
+
+def test_outputs_survive_multiline_values(tmp_path: Path) -> None:
+    path = tmp_path / "out"
+    write_outputs(path, {"a": "one\ntwo", "b": "x=y"})
+    write_outputs(path, {"c": ""})
+    assert parse_output_file(path.read_text()) == {"a": "one\ntwo", "b": "x=y", "c": ""}
