@@ -115,3 +115,11 @@ def test_rejected_token_is_unverifiable_and_not_shown(world: World) -> None:
     result = run_single(ORG, {**world.env(), "GITHUB_TOKEN": token})
     assert result.status is Status.UNVERIFIABLE and "GITHUB_TOKEN" in result.message
     assert token not in str(result.to_json(include_raw=True))
+
+
+def test_renamed_repository_is_drift_on_its_documented_name(world: World) -> None:
+    world.github.rename_repository("jupyterhub/mybinder.org-deploy", "jupyterhub/mybinder-deploy")
+    result = run_single(REPO, world.env())
+    assert result.status is Status.DRIFT
+    assert "jupyterhub/mybinder-deploy" in result.message  # followed GitHub's 301
+    assert world.github.count("GET", "/repositories/") == 2  # seen, then confirmed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from checker.outputs.issues.render import Marker, parse_marker
 from tests.helpers import cli
 from tests.test_issues_render import assert_inert
 from tests.world import World
-from tests.world.github import ISSUES_REPO, READ_ONLY_TOKEN, TOKEN
+from tests.world.github import ISSUES_REPO, NO_LABEL_TOKEN, READ_ONLY_TOKEN, TOKEN
 
 SETTINGS = """
 [settings]
@@ -245,6 +246,45 @@ def test_read_only_token_is_a_clear_error(gh: Runner) -> None:
     assert code == 2
     assert "issues: write" in err and "Traceback" not in err
     assert READ_ONLY_TOKEN not in err
+
+
+def test_a_token_whose_labels_are_dropped_is_an_error_not_a_duplicate_factory(gh: Runner) -> None:
+    gh.github.labels[ISSUES_REPO]["infra-drift"] = {"name": "infra-drift", "color": "d93f0b"}
+    gh.github.delete_repository("jupyterhub/mybinder.org-deploy")
+    code, _, err = gh.run(DEPLOY, token=NO_LABEL_TOKEN)
+    assert code == 2
+    assert "dropped the label" in err and "Traceback" not in err
+    gh.run(DEPLOY, token=NO_LABEL_TOKEN)
+    assert gh.exact("POST", ISSUES_PATH) == 2  # each run fails loudly; nothing silent
+
+
+def test_writes_are_spaced(gh: Runner) -> None:
+    gh.github.delete_repository("jupyterhub/mybinder.org-deploy")
+    gh.github.delete_repository("jupyterhub/jupyterhub")
+    started = time.monotonic()
+    gh.run(DEPLOY, HUB, issues=ISSUES.replace("write_interval = 0", "write_interval = 0.4"))
+    writes = [r for r in gh.github.requests if r.method == "POST"]
+    assert len(writes) == 3  # the label, two issues
+    assert time.monotonic() - started >= 0.8
+
+
+def test_json_report_stays_valid_while_syncing(gh: Runner) -> None:
+    gh.github.delete_repository("jupyterhub/mybinder.org-deploy")
+    code, out, err = gh.run(DEPLOY, args=("--open-issues", "--format", "json"))
+    assert code == 1
+    assert json.loads(out)["summary"]["drift"] == 1
+    assert "create #1 [deploy-repo]" in err
+
+
+def test_repository_comes_from_github_repository_when_not_configured(gh: Runner) -> None:
+    code, _, err = gh.run(DEPLOY, issues="[issues]\nwrite_interval = 0\n")
+    assert code == 2 and "needs a repository" in err
+    gh.world.github.delete_repository("jupyterhub/mybinder.org-deploy")
+    path = gh.tmp_path / "checks.toml"
+    env = {**gh.env(), "GITHUB_REPOSITORY": ISSUES_REPO}
+    code, _, err = cli(["run", "-c", str(path), "--open-issues"], env)
+    assert code == 1, err
+    assert len(gh.managed()) == 1
 
 
 def test_issues_disabled_is_a_clear_error(gh: Runner) -> None:

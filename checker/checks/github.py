@@ -109,6 +109,12 @@ def _exists(_params: BaseModel) -> dict[str, Any]:
     return {"exists": {"equals": True}}
 
 
+def _repository_expect(params: RepositoryParams) -> dict[str, Any]:
+    # A renamed or transferred repository still answers under its old name (GitHub redirects),
+    # but the document is then out of date: that is drift worth an issue.
+    return {"exists": {"equals": True}, "full_name": {"equals": params.repository}}
+
+
 ORGANIZATION: CheckType[OrganizationParams] = CheckType(
     name="github.organization",
     summary="a GitHub organisation exists (GET /orgs/{org} via PyGithub)",
@@ -140,7 +146,7 @@ REPOSITORY: CheckType[RepositoryParams] = CheckType(
         "has_issues": "whether issues are enabled",
         "html_url": "its page on GitHub",
     },
-    default_expect=_exists,
+    default_expect=_repository_expect,
 )
 
 CHECK_TYPES: list[CheckType[Any]] = [ORGANIZATION, REPOSITORY]

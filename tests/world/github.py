@@ -29,6 +29,8 @@ from tests.world.httpfake import FakeHTTPService, Reply, Request
 DOCS = "https://docs.github.com/rest"
 TOKEN = "ghs_fakeTokenForTheLoopbackWorld0123456789"
 READ_ONLY_TOKEN = "ghs_fakeReadOnlyTokenForTheLoopbackWorld"
+# Can file issues but, lacking triage/push access, GitHub silently drops the labels it sets.
+NO_LABEL_TOKEN = "ghs_fakeTokenWithoutTriageAccess00000000"
 ISSUES_REPO = "jupyterhub/infra-checks"
 BODY_LIMIT = 65536
 NOW = "2026-11-25T22:00:00Z"
@@ -66,6 +68,7 @@ class FakeGitHub(FakeHTTPService):
         self.issues: dict[str, list[dict[str, Any]]] = {}
         self.comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.labels: dict[str, dict[str, dict[str, Any]]] = {}
+        self.renamed: dict[str, str] = {}
         self._routes_setup()
         self.reset_hooks.append(self.documented)
 
@@ -77,6 +80,7 @@ class FakeGitHub(FakeHTTPService):
             self.write_budget = None
             self.orgs = {"jupyterhub": self._org_json("jupyterhub", "JupyterHub")}
             self.repos, self.issues, self.comments, self.labels = {}, {}, {}, {}
+            self.renamed = {}
             for name in ("jupyterhub", "mybinder.org-deploy", "binderhub", "infra-checks"):
                 self.add_repository(f"jupyterhub/{name}")
             self.add_repository("jupyterhub/no-issues", has_issues=False)
@@ -133,6 +137,16 @@ class FakeGitHub(FakeHTTPService):
             }
             self.issues.setdefault(full_name, [])
             self.labels.setdefault(full_name, {})
+
+    def rename_repository(self, old: str, new: str) -> None:
+        """GitHub keeps answering the old name, with a 301 to /repositories/{id}."""
+        with self.state_lock:
+            repo = self.repos.pop(old)
+            name = new.split("/")[1]
+            repo.update(full_name=new, name=name, html_url=f"https://github.com/{new}")
+            repo["url"] = f"{self.url}/repos/{new}"
+            self.repos[new] = repo
+            self.renamed[old] = new
 
     def delete_organization(self, login: str) -> None:
         with self.state_lock:
@@ -243,7 +257,7 @@ class FakeGitHub(FakeHTTPService):
 
     def dispatch(self, request: Request) -> Reply:
         token = self._token(request)
-        if token is not None and token not in (TOKEN, READ_ONLY_TOKEN):
+        if token is not None and token not in (TOKEN, READ_ONLY_TOKEN, NO_LABEL_TOKEN):
             reply = self.error(401, "Bad credentials")
         elif self.rate_remaining <= 0:
             reply = self.error(
@@ -416,8 +430,25 @@ class FakeGitHub(FakeHTTPService):
 
         @route("GET", "/repos/{owner}/{repo}")
         def get_repo(request: Request) -> Reply:
+            full = f"{request.params['owner']}/{request.params['repo']}"
             with self.state_lock:
-                repo = self.repos.get(f"{request.params['owner']}/{request.params['repo']}")
+                repo = self.repos.get(full)
+                moved = self.repos.get(self.renamed.get(full, ""))
+            if repo is None and moved is not None:
+                location = f"{self.url}/repositories/{moved['id']}"
+                body = {
+                    "message": "Moved Permanently",
+                    "url": location,
+                    "documentation_url": "https://docs.github.com/v3/#http-redirects",
+                }
+                return Reply.json(body, 301, {"Location": location})
+            return found(repo, "repos/repos#get-a-repository")
+
+        @route("GET", "/repositories/{ident}")
+        def get_repo_by_id(request: Request) -> Reply:
+            with self.state_lock:
+                ident = int(request.params["ident"])
+                repo = next((r for r in self.repos.values() if r["id"] == ident), None)
             return found(repo, "repos/repos#get-a-repository")
 
         @route("GET", "/repos/{owner}/{repo}/issues")
@@ -450,6 +481,8 @@ class FakeGitHub(FakeHTTPService):
                     )
                 if len(data.get("body") or "") > BODY_LIMIT:
                     return self._too_long("Issue")
+                if self._token(request) == NO_LABEL_TOKEN:
+                    data["labels"] = []
                 issue = self._issue_json(full, len(self.issues[full]) + 1, data)
                 self.issues[full].append(issue)
                 return Reply.json(issue, 201, {"Location": issue["url"]})
@@ -473,7 +506,7 @@ class FakeGitHub(FakeHTTPService):
         @route("PATCH", "/repos/{owner}/{repo}/issues/{number}")
         def edit_issue(request: Request) -> Reply:
             with self.state_lock:
-                _, issue, failed = find(request)
+                full, issue, failed = find(request)
                 if failed or issue is None:
                     return failed or self.not_found(request)
                 data = request.json()
@@ -482,6 +515,8 @@ class FakeGitHub(FakeHTTPService):
                 for key in ("title", "body"):
                     if key in data:
                         issue[key] = data[key]
+                if "labels" in data and self._token(request) != NO_LABEL_TOKEN:
+                    issue["labels"] = self._issue_json(full, 0, {"title": "", **data})["labels"]
                 if data.get("state") in ("open", "closed") and data["state"] != issue["state"]:
                     issue["state"] = data["state"]
                     issue["closed_at"] = NOW if data["state"] == "closed" else None

@@ -183,7 +183,24 @@ class IssueStore:
             lambda: self.repo.create_issue(title=title, body=body, labels=labels),
             idempotent=False,
         )
-        return int(issue.number)
+        number = int(issue.number)
+        if self.label not in _label_names(issue.raw_data):
+            # GitHub silently drops labels set by someone without triage access; an issue
+            # without our label is invisible to the next run, which would file it again.
+            self.edit_issue(number, labels=labels)
+            data = self.call(
+                f"read issue #{number}",
+                partial(self._get, f"/repos/{self.repository}/issues/{number}"),
+                idempotent=True,
+            )[1]
+            if self.label not in _label_names(data):
+                raise SyncError(
+                    f"issue sync: GitHub dropped the label {self.label!r} from issue #{number} "
+                    f"in {self.repository}: the token may file issues but not label them, and "
+                    "an unlabelled issue would be filed again next run; use a token with "
+                    "`issues: write` (triage access) on the repository"
+                )
+        return number
 
     def edit_issue(self, number: int, **changes: Any) -> None:
         # PATCH sets a state, so replaying it is harmless.
@@ -199,6 +216,11 @@ class IssueStore:
             lambda: self.repo.get_issue(number).create_comment(body),
             idempotent=False,
         )
+
+
+def _label_names(data: Any) -> set[str]:
+    labels = data.get("labels") if isinstance(data, dict) else None
+    return {str(lb.get("name")) for lb in labels or [] if isinstance(lb, dict)}
 
 
 def _existing(item: Any) -> ExistingIssue | None:
