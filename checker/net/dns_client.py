@@ -11,6 +11,7 @@ REFUSED, timeouts and "no nameserver could answer" mean we could not look.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     import dns.resolver
 
 DEADLINE_MARGIN_S = 0.1
+BACKOFF_HEADROOM_S = 0.15  # dnspython's first backoff (0.1 s) plus scheduling slack
 NAME_TYPES = frozenset({"NS", "CNAME", "PTR", "DNAME", "MX", "SRV", "SOA", "HTTPS", "SVCB"})
 
 
@@ -34,7 +36,7 @@ class DnsAnswer:
     evidence: Evidence
 
 
-def _resolver(ctx: CheckContext, lifetime: float) -> dns.resolver.Resolver:
+def _resolver(ctx: CheckContext) -> dns.resolver.Resolver:
     import dns.nameserver
     import dns.resolver
 
@@ -51,14 +53,38 @@ def _resolver(ctx: CheckContext, lifetime: float) -> dns.resolver.Resolver:
                 "or CHECKER_DNS_RESOLVERS"
             ) from None
     resolver.cache = None
-    resolver.lifetime = lifetime
-    # Several tries fit in the lifetime, so one lost UDP packet is retried, not fatal.
-    resolver.timeout = max(0.2, min(lifetime, ctx.settings.timeout / 4))
     return resolver
 
 
+def _ask(
+    resolver: dns.resolver.Resolver, qname: Any, rdtype: str, deadline: float, per_try: float
+) -> dns.resolver.Answer | None:
+    """Resolve, one round of the resolvers at a time, until an answer or ``deadline``.
+
+    dnspython sleeps a growing backoff between rounds *before* checking its lifetime, so a
+    single long lifetime can overshoot by seconds; rounds of one try per resolver cannot.
+    None means no round got an answer in time.
+    """
+    import dns.exception
+
+    rounds = len(resolver.nameservers) or 1
+    while True:
+        left = deadline - time.monotonic() - BACKOFF_HEADROOM_S
+        if left <= 0.05:
+            return None
+        resolver.timeout = min(per_try, left)
+        resolver.lifetime = min(left, per_try * rounds)
+        try:
+            return resolver.resolve(qname, rdtype, search=False)
+        except dns.exception.Timeout:
+            continue  # a lost packet: try another round while time remains
+
+
 def server_names(resolver: dns.resolver.Resolver) -> str:
-    return ", ".join(str(ns) for ns in resolver.nameservers) or "the system resolver"
+    names = [
+        f"{getattr(ns, 'address', ns)}:{getattr(ns, 'port', 53)}" for ns in resolver.nameservers
+    ]
+    return ", ".join(names) or "the system resolver"
 
 
 def format_rdata(rdata: Any, rdtype: str) -> str:
@@ -76,23 +102,25 @@ def resolve(name: str, rdtype: str, ctx: CheckContext) -> DnsAnswer:
     import dns.name
     import dns.resolver
 
-    lifetime = max(0.05, ctx.remaining() - DEADLINE_MARGIN_S)
-    resolver = _resolver(ctx, lifetime)
-    where = server_names(resolver)
-    source = f"DNS {name} {rdtype} via {where}"
+    budget = max(0.05, ctx.remaining() - DEADLINE_MARGIN_S)
+    deadline = time.monotonic() + budget
+    # Several tries fit in the budget, so one lost UDP packet is retried, not fatal.
+    per_try = max(0.2, min(budget, ctx.settings.timeout / 4))
+    resolver = _resolver(ctx)
+    source = f"DNS {name} {rdtype} via {server_names(resolver)}"
     qname = dns.name.from_text(name)  # absolute: no search-list suffixes
     try:
-        answer = resolver.resolve(qname, rdtype, search=False)
+        answer = _ask(resolver, qname, rdtype, deadline, per_try)
     except dns.resolver.NXDOMAIN:
         return _absent(name, rdtype, source, "NXDOMAIN: the name does not exist")
     except dns.resolver.NoAnswer:
         return _absent(name, rdtype, source, f"NOERROR, no {rdtype} records for the name")
     except dns.resolver.NoNameservers as exc:
         raise CheckError(f"{source}: no resolver could answer ({_errors(exc)})") from None
-    except dns.exception.Timeout:
-        raise CheckError(f"{source}: no answer within {lifetime:.1f} s") from None
     except dns.exception.DNSException as exc:
         raise CheckError(f"{source}: {type(exc).__name__}: {exc}") from None
+    if answer is None:
+        raise CheckError(f"{source}: no answer within {budget:.1f} s")
     rrset = answer.rrset
     assert rrset is not None  # resolve() raises NoAnswer otherwise
     values = tuple(sorted({format_rdata(r, rdtype) for r in rrset}))
@@ -120,8 +148,9 @@ def _absent(name: str, rdtype: str, source: str, why: str) -> DnsAnswer:
 def _errors(exc: Any) -> str:
     """``127.0.0.1:5353 answered SERVFAIL`` for each server, from NoNameservers' kwargs."""
     parts = []
-    for server, tcp, port, error, _response in exc.kwargs.get("errors", []):
+    for server, tcp, _port, error, _response in exc.kwargs.get("errors", []):
         transport = "TCP" if tcp else "UDP"
         what = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
-        parts.append(f"{server} port {port} ({transport}) answered {what}")
+        where = str(server).removeprefix("Do53:").replace("@", ":")
+        parts.append(f"{where} ({transport}) answered {what}")
     return "; ".join(parts) or str(exc)

@@ -174,7 +174,13 @@ def lookup(
         return record
     target = directory.address(referral)
     if target == answer.address:
-        return record  # the same server would give the same answer: nothing to add
+        # Every query goes to one server: asking it again would give the same answer.
+        note = Evidence(
+            source=f"WHOIS {answer.label}",
+            excerpt=f"registrar referral to {referral} not followed: "
+            f"endpoints.whois_server sends every query to {answer.label}",
+        )
+        return replace(record, evidence=(*record.evidence, note))
     registrar_answer = fetch(referral, target, domain, deadline, max_bytes)
     registrar_record = parse(domain, registrar_answer)
     return replace(
