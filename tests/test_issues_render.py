@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from hypothesis import HealthCheck, given, settings
@@ -98,9 +99,13 @@ def test_title_comes_from_the_description_not_outside_text() -> None:
     )
 
 
-def test_fingerprint_follows_the_observation_only() -> None:
+def test_fingerprint_follows_the_judged_observation_only() -> None:
     assert fingerprint(drift("a")) == fingerprint(drift("a"))
     assert fingerprint(drift("a")) != fingerprint(drift("b"))
+    noisy = drift("a")
+    assert noisy.observed is not None
+    unjudged = replace(noisy, observed={**noisy.observed, "exists": False})
+    assert fingerprint(unjudged) == fingerprint(noisy)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -58,8 +58,14 @@ def parse_marker(body: str | None) -> Marker | None:
 
 
 def fingerprint(result: Result) -> str:
-    """What was observed, as a short hash: the body is rewritten only when this changes."""
-    seen = {"message": result.message, "observed": result.observed}
+    """What was observed, as a short hash: the body is rewritten only when this changes.
+
+    Only the fields the check judges count: an organisation gaining a repository must not
+    rewrite (and comment on) an issue about its display name.
+    """
+    observed = result.observed or {}
+    judged = {name: observed.get(name) for name in sorted(result.expected)}
+    seen = {"message": result.message, "observed": judged}
     text = json.dumps(seen, sort_keys=True, default=str, ensure_ascii=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
