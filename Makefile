@@ -38,7 +38,15 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not chaos"
+
+# The long seeded issue-sync chaos run (make test runs a short one); CHAOS_SEED reproduces one.
+chaos: $(STAMP)
+	$(BIN)/python -m pytest -q -m chaos tests/test_chaos.py
+
+# Benchmarks against the loopback world; rewrites docs/benchmarks.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
