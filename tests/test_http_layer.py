@@ -159,3 +159,11 @@ def test_reset_is_a_connection_failure(fake: FakeHTTPService) -> None:
 def test_refused_connection() -> None:
     with pytest.raises(CheckError, match="connection refused"):
         client().get(f"http://127.0.0.1:{closed_port()}/", timeout=2)
+
+
+def test_json_object_with_names_what_is_missing(fake: FakeHTTPService) -> None:
+    response = client().get(f"{fake.url}/thing", timeout=2)
+    assert response.json_object_with(("ua",), "a thing")["ua"] == "infra-checker/test"
+    with pytest.raises(CheckError, match=r"not a widget \(no name, size\)"):
+        response.json_object_with(("ua", "name", "size"), "a widget")
+    assert "unexpected HTTP 200 from Thing" in response.unexpected("Thing").message

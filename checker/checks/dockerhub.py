@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator
 
-from checker.engine.model import CheckError, Observation, utcnow
+from checker.engine.model import Observation, utcnow
 from checker.engine.registry import CheckType
 
 if TYPE_CHECKING:
@@ -68,25 +68,6 @@ def _get(ctx: CheckContext, path: str, params: dict[str, str] | None = None) -> 
     )
 
 
-def _object_with(response: HttpResponse, keys: tuple[str, ...], what: str) -> dict[str, Any]:
-    """The JSON body, when it is really the object asked for (a proxy's page is not)."""
-    data = response.json_object()
-    if not all(key in data for key in keys):
-        raise CheckError(
-            f"{response.url} answered HTTP {response.status} with JSON that is not a Docker Hub "
-            f"{what}",
-            evidence=(response.evidence(),),
-        )
-    return data
-
-
-def _unexpected(response: HttpResponse) -> CheckError:
-    return CheckError(
-        f"{response.url}: unexpected HTTP {response.status} from Docker Hub",
-        evidence=(response.evidence(),),
-    )
-
-
 def parse_time(text: Any) -> datetime | None:
     """Docker Hub's ISO 8601 times (``2024-05-01T12:34:56.123456Z``); None when absent/odd."""
     if not isinstance(text, str):
@@ -128,8 +109,8 @@ def observe_repository(params: RepositoryParams, ctx: CheckContext) -> Observati
         values["exists"] = False
         return Observation(values, (response.evidence(),))
     if response.status != 200:
-        raise _unexpected(response)
-    data = _object_with(response, ("name", "namespace"), "repository")
+        raise response.unexpected("Docker Hub")
+    data = response.json_object_with(("name", "namespace"), "a Docker Hub repository")
     values.update(
         exists=True,
         is_private=data.get("is_private"),
@@ -157,7 +138,7 @@ def observe_organization(params: OrganizationParams, ctx: CheckContext) -> Obser
     org = quote(params.organization)
     response = _get(ctx, f"orgs/{org}/")
     if response.status == 200:
-        data = _object_with(response, ("orgname",), "organisation")
+        data = response.json_object_with(("orgname",), "a Docker Hub organisation")
         values = {
             "exists": True,
             "kind": "organization",
@@ -167,15 +148,15 @@ def observe_organization(params: OrganizationParams, ctx: CheckContext) -> Obser
         }
         return Observation(values, (response.evidence(),))
     if response.status not in (401, 403, 404):
-        raise _unexpected(response)
+        raise response.unexpected("Docker Hub")
     listing = _get(ctx, f"namespaces/{org}/repositories", {"page_size": "1"})
     evidence = (response.evidence(), listing.evidence())
     if listing.status == 404:
         values = dict.fromkeys(("kind", "name", "full_name", "public_repositories"))
         return Observation({**values, "exists": False}, evidence)
     if listing.status != 200:
-        raise _unexpected(listing)
-    count = _object_with(listing, ("count",), "repository list")["count"]
+        raise listing.unexpected("Docker Hub")
+    count = listing.json_object_with(("count",), "a Docker Hub repository list")["count"]
     values = {
         "exists": True,
         "kind": "namespace",

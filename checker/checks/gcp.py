@@ -1,9 +1,166 @@
-"""Check types of the `gcp` family (not yet implemented)."""
+"""``gcp.project``: a Google Cloud project exists and is ACTIVE (Cloud Resource Manager v3).
+
+Name the project by ``project_id`` (``projects.get``), by ``display_name`` (``projects.search``;
+display names are not unique, and older documents name projects that way), or both (get by id,
+then expect that display name). ``DELETE_REQUESTED`` and "not found" are ``drift``; the API's 403
+means "no permission *or* no such project" and is reported as that ambiguity (``error``); no
+credentials at all is ``unverifiable`` with how to configure them.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from checker.engine.model import CheckError, Evidence, Observation
 from checker.engine.registry import CheckType
+from checker.net.gcp_client import call, projects_client
 
-CHECK_TYPES: list[CheckType[Any]] = []
+if TYPE_CHECKING:
+    from checker.engine.context import CheckContext
+
+PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+MAX_MATCHES = 50
+FIELDS = {
+    "exists": "false when the project is not found (by id: 404; by display name: no match)",
+    "state": '"ACTIVE", "DELETE_REQUESTED" or "STATE_UNSPECIFIED"',
+    "project_id": "the project's id, e.g. binderhub-288415",
+    "project_number": "the project's number (from its resource name projects/<number>)",
+    "display_name": "the project's display name",
+    "parent": "the folder or organisation it belongs to, e.g. organizations/123",
+    "create_time": "when the project was created (RFC 3339)",
+    "matching_project_ids": "ids of every project with the display name (search only)",
+}
+
+
+class ProjectParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    project_id: str | None = Field(default=None, description="project id, e.g. binderhub-288415")
+    display_name: str | None = Field(default=None, description="display name, e.g. binderhub")
+
+    @field_validator("project_id")
+    @classmethod
+    def _project_id(cls, value: str | None) -> str | None:
+        if value is not None and not PROJECT_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a project id (6-30 lowercase letters, digits, hyphens)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _named(self) -> ProjectParams:
+        if self.project_id is None and not (self.display_name or "").strip():
+            raise ValueError("give project_id, display_name, or both")
+        return self
+
+
+def _project_values(project: Any) -> dict[str, Any]:
+    """The observed fields of one ``resourcemanager_v3.Project``."""
+    if not project.name.startswith("projects/") or not project.project_id:
+        raise CheckError(
+            "Cloud Resource Manager answered with something that is not a project "
+            f"(name {project.name!r}, projectId {project.project_id!r})"
+        )
+    created = project.create_time
+    return {
+        "exists": True,
+        "state": project.state.name,
+        "project_id": project.project_id,
+        "project_number": project.name.removeprefix("projects/"),
+        "display_name": project.display_name,
+        "parent": project.parent or None,
+        "create_time": created.isoformat() if created else None,
+    }
+
+
+def _evidence(source: str, projects: list[Any]) -> Evidence:
+    from google.cloud.resourcemanager_v3 import Project
+
+    text = "\n".join(Project.to_json(p, use_integers_for_enums=False, indent=1) for p in projects)
+    return Evidence(
+        source=source, excerpt=text or "(no project)", raw=text, media_type="application/json"
+    )
+
+
+def _by_id(params: ProjectParams, ctx: CheckContext, endpoint: str) -> Observation:
+    from google.api_core.exceptions import NotFound
+
+    client = projects_client(ctx)
+    name = f"projects/{params.project_id}"
+    source = f"projects.get {name} at {endpoint}"
+    try:
+        project = call(
+            source, lambda: client.get_project(name=name, timeout=ctx.call_timeout(), retry=None)
+        )
+    except NotFound as exc:
+        absent = dict.fromkeys(FIELDS)
+        absent["exists"] = False
+        return Observation(absent, (Evidence(source=f"{source} -> 404", excerpt=exc.message),))
+    values = {**_project_values(project), "matching_project_ids": None}
+    return Observation(values, (_evidence(source, [project]),))
+
+
+def _search_query(display_name: str) -> str:
+    # Values with spaces need quotes in the search grammar; the match is case-insensitive.
+    value = f'"{display_name}"' if re.search(r"\s", display_name) else display_name
+    return f"displayName:{value}"
+
+
+def _by_display_name(params: ProjectParams, ctx: CheckContext, endpoint: str) -> Observation:
+    assert params.display_name is not None
+    client = projects_client(ctx)
+    query = _search_query(params.display_name)
+    source = f"projects.search {query} at {endpoint}"
+
+    def first_matches() -> list[Any]:
+        pager = client.search_projects(query=query, timeout=ctx.call_timeout(), retry=None)
+        found: list[Any] = []
+        for project in pager:  # further pages are fetched lazily: stop at a sane number
+            found.append(project)
+            if len(found) >= MAX_MATCHES:
+                break
+        return found
+
+    found = call(source, first_matches)
+    wanted = params.display_name.strip().casefold()
+    matches = [p for p in found if p.display_name.strip().casefold() == wanted]
+    evidence = (_evidence(source, found),)
+    if not matches:
+        absent = dict.fromkeys(FIELDS)
+        return Observation({**absent, "exists": False, "matching_project_ids": []}, evidence)
+    # Several projects may share a display name: report the active one when there is one.
+    chosen = next((p for p in matches if p.state.name == "ACTIVE"), matches[0])
+    values = {
+        **_project_values(chosen),
+        "matching_project_ids": [p.project_id for p in matches],
+    }
+    return Observation(values, evidence)
+
+
+def observe_project(params: ProjectParams, ctx: CheckContext) -> Observation:
+    endpoint = ctx.settings.endpoints.gcp or "https://cloudresourcemanager.googleapis.com"
+    if params.project_id is not None:
+        return _by_id(params, ctx, endpoint)
+    return _by_display_name(params, ctx, endpoint)
+
+
+def _default_expect(params: ProjectParams) -> dict[str, Any]:
+    expect: dict[str, Any] = {"exists": {"equals": True}, "state": {"equals": "ACTIVE"}}
+    if params.project_id is not None and params.display_name:
+        expect["display_name"] = {"equals": params.display_name}
+    return expect
+
+
+CHECK_TYPES: list[CheckType[Any]] = [
+    CheckType(
+        name="gcp.project",
+        summary="a Google Cloud project exists and is ACTIVE (by project id and/or display name)",
+        params=ProjectParams,
+        observe=observe_project,
+        fields=FIELDS,
+        default_expect=_default_expect,
+    )
+]

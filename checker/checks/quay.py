@@ -77,24 +77,6 @@ def _get(
     )
 
 
-def _object_with(response: HttpResponse, keys: tuple[str, ...], what: str) -> dict[str, Any]:
-    """The JSON body, when it is really the object asked for (a proxy's page is not)."""
-    data = response.json_object()
-    if not all(key in data for key in keys):
-        raise CheckError(
-            f"{response.url} answered HTTP 200 with JSON that is not a quay {what}",
-            evidence=(response.evidence(),),
-        )
-    return data
-
-
-def _unexpected(response: HttpResponse) -> CheckError:
-    return CheckError(
-        f"{response.url}: unexpected HTTP {response.status} from quay",
-        evidence=(response.evidence(),),
-    )
-
-
 def observe_organization(params: OrganizationParams, ctx: CheckContext) -> Observation:
     # Anonymous on purpose: an organisation's existence is public, and a bad token would
     # otherwise turn a fact into an authentication error.
@@ -102,13 +84,13 @@ def observe_organization(params: OrganizationParams, ctx: CheckContext) -> Obser
     if response.status == 404:
         return Observation({"exists": False, "name": None}, (response.evidence(),))
     if response.status != 200:
-        raise _unexpected(response)
-    data = _object_with(response, ("name",), "organization")
+        raise response.unexpected("quay")
+    data = response.json_object_with(("name",), "a quay organization")
     return Observation({"exists": True, "name": data["name"]}, (response.evidence(),))
 
 
 def _repository_values(params: RepositoryParams, response: HttpResponse) -> dict[str, Any]:
-    data = _object_with(response, ("name", "namespace", "is_public"), "repository")
+    data = response.json_object_with(("name", "namespace", "is_public"), "a quay repository")
     return {
         "exists": True,
         "visibility": PUBLIC if data["is_public"] else PRIVATE,
@@ -148,10 +130,10 @@ def _tag_values(
         {"specificTag": params.tag, "onlyActiveTags": "true", "limit": "1"},
     )
     if response.status != 200:
-        raise _unexpected(response)
-    tags = _object_with(response, ("tags",), "tag list")["tags"]
+        raise response.unexpected("quay")
+    tags = response.json_object_with(("tags",), "a quay tag list")["tags"]
     if not isinstance(tags, list):
-        raise _unexpected(response)
+        raise response.unexpected("quay")
     found = next((t for t in tags if isinstance(t, dict) and t.get("name") == params.tag), None)
     return {
         "tag_exists": found is not None,
@@ -175,7 +157,7 @@ def observe_repository(params: RepositoryParams, ctx: CheckContext) -> Observati
     elif response.status in (401, 403):
         values.update(_hidden(params, token, response))
     else:
-        raise _unexpected(response)
+        raise response.unexpected("quay")
     if params.tag is not None and values["exists"]:
         tag_values, tag_response = _tag_values(params, ctx, token)
         values.update(tag_values)

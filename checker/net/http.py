@@ -98,6 +98,25 @@ class HttpResponse:
             )
         return data
 
+    def json_object_with(self, keys: tuple[str, ...], what: str) -> dict[str, Any]:
+        """The JSON object, when it has ``keys``: JSON from a proxy or a portal is not ``what``."""
+        data = self.json_object()
+        missing = [key for key in keys if key not in data]
+        if missing:
+            raise CheckError(
+                f"{self.url} answered HTTP {self.status} with JSON that is not {what} "
+                f"(no {', '.join(missing)})",
+                evidence=(self.evidence(),),
+            )
+        return data
+
+    def unexpected(self, service: str) -> CheckError:
+        """The error for a status the check has no meaning for."""
+        return CheckError(
+            f"{self.url}: unexpected HTTP {self.status} from {service}",
+            evidence=(self.evidence(),),
+        )
+
     def evidence(self) -> Evidence:
         media = self.headers.get("content-type", "application/octet-stream").split(";")[0]
         return Evidence(

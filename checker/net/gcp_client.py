@@ -1,0 +1,246 @@
+"""Google Cloud Resource Manager v3 for the ``gcp`` checks: credentials, client, failures.
+
+Credentials follow Application Default Credentials' order, but read the check's environment
+(``ctx.env``), not the process's, so what a run sees is what it was given: the file named by
+``GOOGLE_APPLICATION_CREDENTIALS`` (google-github-actions/auth writes one, workload identity
+federation included), gcloud's ADC file, then the GCE metadata server (skipped with
+``NO_GCE_CHECK=true``). With none of them the check is ``unverifiable`` — unless an endpoint
+override is set (an emulator, the loopback world), which is then asked anonymously.
+
+The client uses the REST transport (an ``http://`` endpoint is honoured as given), passes every
+call a timeout and no retry (the runner retries), and reads bodies through the same cap and
+deadline as every other HTTP call. ``google`` is imported only here, inside functions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from checker.engine.model import CheckError, Unverifiable
+from checker.net.http import parse_retry_after, read_body, short_reason
+
+if TYPE_CHECKING:
+    import requests
+
+    from checker.engine.context import CheckContext
+
+T = TypeVar("T")
+
+DEFAULT_HOST = "cloudresourcemanager.googleapis.com"
+SCOPES = ("https://www.googleapis.com/auth/cloud-platform.read-only",)
+METADATA_IP = "169.254.169.254"
+HOW_TO = (
+    "configure Application Default Credentials: in GitHub Actions, run "
+    "google-github-actions/auth (workload identity federation) before infra-checker, which "
+    "sets GOOGLE_APPLICATION_CREDENTIALS; locally, run `gcloud auth application-default login`"
+)
+AMBIGUOUS_403 = (
+    "permission denied or the project does not exist: Cloud Resource Manager answers 403 for "
+    "both, so this cannot be told apart from here; grant the checker's identity "
+    "resourcemanager.projects.get (e.g. roles/browser) on the project"
+)
+
+
+@dataclass(frozen=True)
+class FoundCredentials:
+    credentials: Any
+    source: str
+
+
+def _gcloud_adc_file(env: Mapping[str, str]) -> Path | None:
+    """Where ``gcloud auth application-default login`` writes its file."""
+    if env.get("CLOUDSDK_CONFIG"):
+        config = Path(env["CLOUDSDK_CONFIG"])
+    elif env.get("APPDATA"):  # Windows
+        config = Path(env["APPDATA"]) / "gcloud"
+    elif env.get("HOME"):
+        config = Path(env["HOME"]) / ".config" / "gcloud"
+    else:
+        return None
+    return config / "application_default_credentials.json"
+
+
+def _from_info(info: dict[str, Any]) -> Any:
+    """Credentials of the file's ``type``, each with its own loader (google-auth deprecates
+    the catch-all one: a type must be expected, not whatever a file says)."""
+    kind = info.get("type")
+    if kind == "external_account":  # workload identity federation (google-github-actions/auth)
+        source = info.get("credential_source") or {}
+        if "environment_id" in source:
+            from google.auth import aws
+
+            return aws.Credentials.from_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
+        if "executable" in source:
+            from google.auth import pluggable
+
+            return pluggable.Credentials.from_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
+        from google.auth import identity_pool
+
+        return identity_pool.Credentials.from_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
+    if kind == "service_account":
+        from google.oauth2 import service_account
+
+        return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
+    if kind == "authorized_user":
+        from google.oauth2 import credentials
+
+        return credentials.Credentials.from_authorized_user_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
+    if kind == "impersonated_service_account":
+        from google.auth import impersonated_credentials
+
+        loader = impersonated_credentials.Credentials.from_impersonated_service_account_info
+        return loader(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
+    if kind == "external_account_authorized_user":
+        from google.auth import external_account_authorized_user
+
+        return external_account_authorized_user.Credentials.from_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
+    raise ValueError(f"unsupported credentials type {kind!r}")
+
+
+def _load_file(path: Path, source: str) -> FoundCredentials:
+    from google.auth.exceptions import GoogleAuthError
+
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(info, dict):
+            raise ValueError("not a JSON object")
+        credentials = _from_info(info)
+    except (OSError, ValueError, KeyError, TypeError, GoogleAuthError) as exc:
+        raise Unverifiable(
+            f"the credentials in {source} ({path}) cannot be used: {exc}; {HOW_TO}"
+        ) from None
+    return FoundCredentials(credentials, f"{source} ({path})")
+
+
+def _on_gce(ctx: CheckContext) -> bool:
+    """The metadata server answers with ``Metadata-Flavor: Google`` (a quick probe, as
+    google-auth does; another cloud's metadata service or nothing at all means no)."""
+    if ctx.env.get("NO_GCE_CHECK", "").strip().lower() in ("true", "1", "yes"):
+        return False
+    host = ctx.env.get("GCE_METADATA_IP") or ctx.env.get("GCE_METADATA_HOST") or METADATA_IP
+    try:
+        response = ctx.http.get(
+            f"http://{host}/",
+            timeout=min(1.0, ctx.call_timeout()),
+            headers={"Metadata-Flavor": "Google"},
+            accept_statuses=range(100, 600),
+        )
+    except CheckError:
+        return False
+    return response.headers.get("metadata-flavor") == "Google"
+
+
+def find_credentials(ctx: CheckContext) -> FoundCredentials:
+    """Application Default Credentials from ``ctx.env``, or Unverifiable saying how to get them."""
+    named = ctx.env.get("GOOGLE_APPLICATION_CREDENTIALS")
+    if named:
+        if not Path(named).is_file():
+            raise Unverifiable(
+                f"GOOGLE_APPLICATION_CREDENTIALS names {named}, which is not a file; {HOW_TO}"
+            )
+        return _load_file(Path(named), "GOOGLE_APPLICATION_CREDENTIALS")
+    well_known = _gcloud_adc_file(ctx.env)
+    if well_known is not None and well_known.is_file():
+        return _load_file(well_known, "gcloud's application default credentials")
+    if _on_gce(ctx):
+        from google.auth import compute_engine
+
+        return FoundCredentials(
+            compute_engine.Credentials(),  # type: ignore[no-untyped-call]
+            "the GCE metadata server",
+        )
+    if ctx.settings.endpoints.gcp:
+        from google.auth.credentials import AnonymousCredentials
+
+        return FoundCredentials(
+            AnonymousCredentials(),  # type: ignore[no-untyped-call]
+            "anonymous (endpoint override)",
+        )
+    raise Unverifiable(f"no Google Cloud credentials were found; {HOW_TO}")
+
+
+def _share_http_rules(session: requests.Session, user_agent: str, max_bytes: int) -> None:
+    """Identify as infra-checker and read every response body through the shared cap and
+    deadline (a response hook runs before requests reads the body itself)."""
+    session.headers["User-Agent"] = user_agent
+
+    def hook(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        timeout = kwargs.get("timeout")
+        if isinstance(timeout, tuple):
+            timeout = timeout[-1]
+        budget = float(timeout) if isinstance(timeout, (int, float)) else 30.0
+        response._content = read_body(response, response.url, max_bytes=max_bytes, timeout=budget)
+        response._content_consumed = True  # type: ignore[attr-defined]
+        return response
+
+    session.hooks["response"].append(hook)
+
+
+def projects_client(ctx: CheckContext) -> Any:
+    """One ``ProjectsClient`` per run (credentials are looked up once per run)."""
+
+    def build() -> Any:
+        from google.api_core.gapic_v1.client_info import ClientInfo
+        from google.cloud import resourcemanager_v3
+        from google.cloud.resourcemanager_v3.services.projects.transports.rest import (
+            ProjectsRestTransport,
+        )
+
+        found = find_credentials(ctx)
+        transport = ProjectsRestTransport(
+            host=ctx.settings.endpoints.gcp or DEFAULT_HOST,
+            credentials=found.credentials,
+            client_info=ClientInfo(user_agent=ctx.http.user_agent),  # type: ignore[no-untyped-call]
+        )
+        session = getattr(transport, "_session", None)  # an AuthorizedSession (requests)
+        if session is not None and hasattr(session, "hooks"):
+            _share_http_rules(session, ctx.http.user_agent, ctx.http.max_bytes)
+        return resourcemanager_v3.ProjectsClient(transport=transport)
+
+    return ctx.services.shared("gcp.projects_client", build)
+
+
+def call(what: str, fn: Callable[[], T]) -> T:
+    """Run one API call; every failure but "not found" becomes CheckError with a clear reason.
+
+    ``google.api_core.exceptions.NotFound`` is left to the caller: it is a fact, not a failure.
+    """
+    import requests
+    from google.api_core import exceptions as api
+    from google.auth import exceptions as auth
+    from google.protobuf.json_format import ParseError
+
+    try:
+        return fn()
+    except (CheckError, Unverifiable, api.NotFound):
+        raise
+    except api.Forbidden as exc:  # REST's 403; gRPC's PermissionDenied is a subclass
+        raise CheckError(f"{what}: {AMBIGUOUS_403} ({exc.message})") from None
+    except api.Unauthorized as exc:
+        raise CheckError(f"{what}: the Google credentials were rejected ({exc.message})") from None
+    except api.TooManyRequests as exc:
+        headers = getattr(exc.response, "headers", None) or {}
+        wait = parse_retry_after({k.lower(): v for k, v in headers.items()})
+        raise CheckError(f"{what}: rate limited (HTTP 429)", retry_after=wait) from None
+    except api.GoogleAPICallError as exc:
+        raise CheckError(f"{what}: HTTP {exc.code} {exc.message}") from None
+    except api.GoogleAPIError as exc:  # deadline exceeded, retry errors
+        raise CheckError(f"{what}: {exc}") from None
+    except auth.TransportError as exc:
+        raise CheckError(f"{what}: could not reach Google's token service ({exc})") from None
+    except requests.Timeout:
+        raise CheckError(f"{what}: timed out") from None
+    except requests.RequestException as exc:
+        raise CheckError(f"{what}: connection failed ({short_reason(exc)})") from None
+    except (ValueError, auth.GoogleAuthError) as exc:
+        if "cannot be refreshed" in str(exc):  # the API answered 401 to anonymous credentials
+            raise CheckError(f"{what}: the API wants credentials (HTTP 401); {HOW_TO}") from None
+        if isinstance(exc, auth.GoogleAuthError):  # refresh or token exchange refused
+            raise CheckError(f"{what}: could not get an access token ({exc})") from None
+        raise CheckError(f"{what}: the answer is not the JSON expected ({exc})") from None
+    except ParseError as exc:
+        raise CheckError(f"{what}: the answer is not the JSON expected ({exc})") from None
