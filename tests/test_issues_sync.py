@@ -190,7 +190,7 @@ def test_pull_requests_are_ignored(gh: Runner) -> None:
 @pytest.mark.parametrize("applied", [True, False])
 def test_502_on_create_leaves_exactly_one_issue(gh: Runner, applied: bool) -> None:
     gh.github.delete_repository("jupyterhub/mybinder.org-deploy")
-    gh.github.fail_next_write("POST", ISSUES_PATH, status=502, after=applied)
+    gh.github.fail_next("POST", ISSUES_PATH, status=502, after=applied)
     code, _, err = gh.run(DEPLOY)
     assert code == 1, err
     assert len(gh.managed()) == 1
@@ -328,7 +328,7 @@ def test_token_never_appears_in_any_output(gh: Runner) -> None:
     gh.github.delete_repository("jupyterhub/mybinder.org-deploy")
     gh.run(DEPLOY, args=("--open-issues", "--format", "json"))
     gh.run(DEPLOY, args=("--open-issues", "--format", "markdown"))
-    gh.github.fail_next_write("POST", ISSUES_PATH, status=500, times=5)
+    gh.github.fail_next("POST", ISSUES_PATH, status=500, times=5)
     gh.github.add_repository("jupyterhub/mybinder.org-deploy")
     gh.run(DEPLOY, HUB)
     wrong = "ghs_wrongTokenThatMustNotLeak0123456789"

@@ -10,7 +10,7 @@ Real shapes and quirks modelled: every answer carries ``x-ratelimit-*`` headers;
 (default 30, max 100) and ``Link`` headers; the issues list includes pull requests (with a
 ``pull_request`` key); label filters are ANDed and an unknown label lists nothing; writes need a
 token (401 without one, 403 for a read-only token); bodies over 65,536 characters are 422.
-Faults specific to GitHub: :meth:`fail_next_write` (a 5xx, optionally *after* the write took
+Faults specific to GitHub: :meth:`fail_next` (a 5xx, optionally *after* the write took
 effect, as a real 502 on create can) and :meth:`secondary_limit` (403 with ``Retry-After``).
 """
 
@@ -46,7 +46,7 @@ USER = {
 
 @dataclass
 class _WriteFault:
-    method: str
+    method: str | None  # None: any method
     path_prefix: str
     status: int
     after: bool  # True: the write happens, then the error is returned
@@ -157,16 +157,17 @@ class FakeGitHub(FakeHTTPService):
             self.repos.pop(full_name, None)
 
     # --- faults GitHub-style -----------------------------------------------------------------
-    def fail_next_write(
+    def fail_next(
         self,
-        method: str,
+        method: str | None,
         path_prefix: str,
         *,
         status: int = 502,
         after: bool = False,
         times: int = 1,
     ) -> None:
-        """The next ``times`` writes answer ``status``; with ``after`` they took effect first."""
+        """The next ``times`` matching calls answer ``status``; with ``after`` they took effect
+        first (a 502 on a create that did create the issue)."""
         with self.state_lock:
             self.write_faults.append(_WriteFault(method, path_prefix, status, after, times))
 
@@ -176,7 +177,9 @@ class FakeGitHub(FakeHTTPService):
         with self.state_lock:
             self.write_budget = count
 
-    def secondary_limit(self, method: str, path_prefix: str, *, retry_after: int = 1) -> None:
+    def secondary_limit(
+        self, method: str | None, path_prefix: str, *, retry_after: int = 1
+    ) -> None:
         """One 403 secondary rate limit, as GitHub sends it."""
         with self.state_lock:
             self.write_faults.append(
@@ -244,11 +247,11 @@ class FakeGitHub(FakeHTTPService):
             return self.write_budget if self.write_budget < 0 else None
 
     def _take_write_fault(self, request: Request) -> _WriteFault | None:
-        if request.method == "GET" and not any(f.method == "GET" for f in self.write_faults):
-            return None
         with self.state_lock:
             for fault in self.write_faults:
-                if fault.method == request.method and request.path.startswith(fault.path_prefix):
+                if fault.method in (None, request.method) and request.path.startswith(
+                    fault.path_prefix
+                ):
                     fault.times -= 1
                     if fault.times <= 0:
                         self.write_faults.remove(fault)
