@@ -12,19 +12,23 @@ Run it with ``python -m tests.world.demo`` (what ``make demo`` does).
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
-from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import TextIO
 
 from checker.cli import EXIT_DRIFT, EXIT_OK
 from checker.cli import main as infra_checker
 from tests.world import World
+from tests.world.domain_world import CLOUDFLARE_NS
 from tests.world.github import ISSUES_REPO
 
+DOMAIN = "mybinder.org"
 MOVED_NAMESERVERS = ["ns1.bluehost.com", "ns2.bluehost.com"]
 DELETED_IMAGE = "jupyterhub/repo2docker"
 
@@ -69,12 +73,42 @@ doc = "shared-infrastructure.md#image-registry-on-dockerhub"
 repository = "jupyterhub/jupyterhub"
 
 [[check]]
+id = "mybinder-registrar"
+type = "whois.registrar"
+description = "mybinder.org is registered through Bluehost"
+doc = "shared-infrastructure.md#domain-name"
+domain = "mybinder.org"
+names = ["Bluehost"]
+
+[[check]]
+id = "mybinder-contact"
+type = "whois.contact"
+description = "The contact email of mybinder.org is binder-team@googlegroups.com"
+doc = "shared-infrastructure.md#domain-name"
+domain = "mybinder.org"
+email = ["binder-team@googlegroups.com"]
+
+[[check]]
+id = "mybinder-dns"
+type = "dns.nameservers"
+description = "The DNS for mybinder.org is handled by Cloudflare"
+doc = "shared-infrastructure.md#dns"
+zone = "mybinder.org"
+nameservers = {cloudflare}
+
+[[check]]
+id = "gcp-binderhub"
+type = "gcp.project"
+description = "The Binder team's Google Cloud project is called binderhub"
+doc = "shared-infrastructure.md#google-cloud-project"
+display_name = "binderhub"
+
+[[check]]
 id = "gke-mybinder"
 type = "http.status"
 description = "The BinderHub deployment answers at gke.mybinder.org"
 doc = "shared-infrastructure.md#google-cloud-project"
 url = "{site}/"
-expect.body = {{ contains = "BinderHub" }}
 """
 
 # Variables that must not leak in from the developer's shell: the demo talks to nothing real.
@@ -92,14 +126,32 @@ SCRUBBED = (
 
 def drift(world: World) -> list[str]:
     """Change the world behind the documentation's back; returns what was done, for people."""
+    world.dns.scenario.move_nameservers(DOMAIN, MOVED_NAMESERVERS)
     world.quay.delete_repository(DELETED_IMAGE)
-    return [f"deleted the quay.io repository {DELETED_IMAGE}"]
+    return [
+        f"moved {DOMAIN} from Cloudflare to {' and '.join(MOVED_NAMESERVERS)}",
+        f"deleted the quay.io repository {DELETED_IMAGE}",
+    ]
 
 
 def demo_env(world: World, base: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in base.items() if k not in SCRUBBED}
     env.update(world.env())
     return env
+
+
+@contextmanager
+def wide_table(columns: int = 300) -> Iterator[None]:
+    """Let the text report print whole drift sentences (it fits them to ``COLUMNS``)."""
+    before = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(max(columns, shutil.get_terminal_size().columns))
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = before
 
 
 def run_demo(world: World, out: TextIO) -> int:
@@ -113,9 +165,14 @@ def run_demo(world: World, out: TextIO) -> int:
     with tempfile.TemporaryDirectory(prefix="infra-checker-demo-") as tmp:
         config = Path(tmp) / "checks.toml"
         config.write_text(
-            CONFIG.format(site=world.site.url, issues_repo=ISSUES_REPO), encoding="utf-8"
+            CONFIG.format(
+                site=world.site.url,
+                issues_repo=ISSUES_REPO,
+                cloudflare=json.dumps(CLOUDFLARE_NS),
+            ),
+            encoding="utf-8",
         )
-        with redirect_stdout(out), redirect_stderr(out):
+        with redirect_stdout(out), redirect_stderr(out), wide_table():
             return infra_checker(
                 ["run", "--config", str(config), "--dry-run"], demo_env(world, os.environ)
             )
