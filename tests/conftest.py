@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +29,46 @@ for _var in (
     "NO_COLOR",
 ):
     os.environ.pop(_var, None)
+
+
+class DatagramBlockedError(RuntimeError):
+    """A test sent a UDP datagram off loopback (pytest-socket only guards connect())."""
+
+
+_true_sendto = socket.socket.sendto
+
+
+def _loopback_sendto(sock: socket.socket, data: Any, *args: Any) -> int:
+    # An unconnected UDP socket never calls connect(): this is how dnspython sends a query,
+    # so without this guard a DNS check could reach a real resolver from a test.
+    address = args[-1]
+    host = address[0] if isinstance(address, tuple) else address
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        raise DatagramBlockedError(f"a test tried to send a datagram to {host!r} (not loopback)")
+    return _true_sendto(sock, data, *args)  # type: ignore[no-any-return]
+
+
+_true_getaddrinfo = socket.getaddrinfo
+
+
+def _offline_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    # The C resolver sends its queries itself, past pytest-socket; in tests every name but
+    # localhost is unresolvable, exactly as on a machine without a network.
+    name = host.decode() if isinstance(host, bytes) else host
+    if name is not None and name != "localhost":
+        try:
+            ipaddress.ip_address(name.split("%")[0])
+        except ValueError:
+            raise socket.gaierror(socket.EAI_NONAME, f"{name}: not resolved in tests") from None
+    return _true_getaddrinfo(host, *args, **kwargs)
+
+
+socket.socket.sendto = _loopback_sendto  # type: ignore[assignment,method-assign]
+socket.getaddrinfo = _offline_getaddrinfo
 
 
 @pytest.fixture(scope="session")
