@@ -148,3 +148,12 @@ def test_hub_times_parse() -> None:
     assert parse_time("yesterday") is None
     recent = (datetime.now(timezone.utc) - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     assert days_since(recent) == pytest.approx(2, abs=0.05)
+
+
+def test_organization_json_without_a_name_is_error(world: World) -> None:
+    world.dockerhub.inject(
+        "status", status=200, body=b'{"detail": "maintenance"}', path_prefix="/v2/orgs/"
+    )
+    result = run_single(ORG, world.env())
+    assert result.status is Status.ERROR
+    assert "not a Docker Hub organisation" in result.message

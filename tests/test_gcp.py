@@ -141,11 +141,23 @@ def test_credentials_file_that_is_missing_is_unverifiable(world: World, tmp_path
     assert "nowhere.json" in result.message
 
 
-def test_no_gce_check_skips_the_metadata_probe(world: World, tmp_path: Path) -> None:
-    env = no_endpoint(world, NO_GCE_CHECK="True", GCE_METADATA_IP=f"127.0.0.1:{closed_port()}")
-    result = run_single(BY_ID, env)
+def test_no_gce_check_skips_the_metadata_probe(world: World) -> None:
+    result = run_single(BY_ID, no_endpoint(world, NO_GCE_CHECK="True"))
     assert result.status is Status.UNVERIFIABLE
-    assert world.gcp.count("GET", "/") == 0
+    assert world.gcp.count("GET") == 0
+
+
+def test_metadata_probe_answered_by_something_else_means_no_gce(world: World) -> None:
+    result = run_single(BY_ID, no_endpoint(world))
+    assert result.status is Status.UNVERIFIABLE
+    probes = [r for r in world.gcp.requests if r.path == "/"]
+    assert len(probes) == 1  # once per run, with google-auth's header
+    assert probes[0].headers.get("metadata-flavor") == "Google"
+
+
+def test_unreachable_metadata_server_means_no_gce(world: World) -> None:
+    env = no_endpoint(world, GCE_METADATA_IP=f"127.0.0.1:{closed_port()}")
+    assert run_single(BY_ID, env).status is Status.UNVERIFIABLE
 
 
 def workload_identity(world: World, tmp_path: Path, subject_token: str = SUBJECT_TOKEN) -> Path:

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator
 
-from checker.engine.model import Observation, utcnow
+from checker.engine.model import CheckError, Observation, utcnow
 from checker.engine.registry import CheckType
 
 if TYPE_CHECKING:
@@ -138,11 +138,18 @@ def observe_organization(params: OrganizationParams, ctx: CheckContext) -> Obser
     org = quote(params.organization)
     response = _get(ctx, f"orgs/{org}/")
     if response.status == 200:
-        data = response.json_object_with(("orgname",), "a Docker Hub organisation")
+        data = response.json_object()
+        name = data.get("orgname") or data.get("username") or data.get("name")
+        if not isinstance(name, str):
+            raise CheckError(
+                f"{response.url} answered HTTP 200 with JSON that is not a Docker Hub "
+                "organisation (no orgname)",
+                evidence=(response.evidence(),),
+            )
         values = {
             "exists": True,
             "kind": "organization",
-            "name": data["orgname"],
+            "name": name,
             "full_name": data.get("full_name"),
             "public_repositories": None,
         }

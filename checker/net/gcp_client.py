@@ -118,20 +118,25 @@ def _load_file(path: Path, source: str) -> FoundCredentials:
 
 def _on_gce(ctx: CheckContext) -> bool:
     """The metadata server answers with ``Metadata-Flavor: Google`` (a quick probe, as
-    google-auth does; another cloud's metadata service or nothing at all means no)."""
+    google-auth does; another cloud's metadata service or nothing at all means no). Probed once
+    per run."""
     if ctx.env.get("NO_GCE_CHECK", "").strip().lower() in ("true", "1", "yes"):
         return False
     host = ctx.env.get("GCE_METADATA_IP") or ctx.env.get("GCE_METADATA_HOST") or METADATA_IP
-    try:
-        response = ctx.http.get(
-            f"http://{host}/",
-            timeout=min(1.0, ctx.call_timeout()),
-            headers={"Metadata-Flavor": "Google"},
-            accept_statuses=range(100, 600),
-        )
-    except CheckError:
-        return False
-    return response.headers.get("metadata-flavor") == "Google"
+
+    def probe() -> bool:
+        try:
+            response = ctx.http.get(
+                f"http://{host}/",
+                timeout=min(1.0, ctx.call_timeout()),
+                headers={"Metadata-Flavor": "Google"},
+                accept_statuses=range(100, 600),
+            )
+        except Exception:  # any failure to reach it (refused, unroutable, blocked) means "no"
+            return False
+        return response.headers.get("metadata-flavor") == "Google"
+
+    return ctx.services.shared(f"gcp.on_gce:{host}", probe)
 
 
 def find_credentials(ctx: CheckContext) -> FoundCredentials:
