@@ -76,6 +76,12 @@ def _lookup(domain: str, ctx: CheckContext, *, need_contacts: bool = False) -> R
     return lookup(domain, ctx, need_contacts=need_contacts)
 
 
+def _seen(record: Registration, **values: Any) -> Observation:
+    return Observation(
+        values={"exists": True, **values, "source": record.source}, evidence=record.evidence
+    )
+
+
 def _absent(record: Registration, fields: tuple[str, ...]) -> Observation:
     values: dict[str, Any] = dict.fromkeys(fields)
     values.update(exists=False, source=record.source)
@@ -88,15 +94,7 @@ def observe_registrar(params: RegistrarParams, ctx: CheckContext) -> Observation
         return _absent(record, ("registrar", "iana_id"))
     if record.registrar is None and record.iana_id is None:
         raise CheckError(f"{record.source} named no registrar", evidence=record.evidence)
-    return Observation(
-        values={
-            "exists": True,
-            "registrar": record.registrar,
-            "iana_id": record.iana_id,
-            "source": record.source,
-        },
-        evidence=record.evidence,
-    )
+    return _seen(record, registrar=record.registrar, iana_id=record.iana_id)
 
 
 def _why_unverifiable(params: ContactParams, record: Registration) -> str | None:
@@ -128,14 +126,8 @@ def observe_contact(params: ContactParams, ctx: CheckContext) -> Observation:
     reason = _why_unverifiable(params, record)
     if reason is not None:
         raise Unverifiable(reason, evidence=record.evidence)
-    return Observation(
-        values={
-            "exists": True,
-            "emails": list(record.contacts.emails),
-            "organization": record.contacts.organization,
-            "source": record.source,
-        },
-        evidence=record.evidence,
+    return _seen(
+        record, emails=list(record.contacts.emails), organization=record.contacts.organization
     )
 
 
@@ -146,30 +138,14 @@ def observe_expiry(params: ExpiryParams, ctx: CheckContext) -> Observation:
     if record.expires is None:
         raise CheckError(f"{record.source} gave no expiry date", evidence=record.evidence)
     left = record.expires - datetime.now(timezone.utc)
-    return Observation(
-        values={
-            "exists": True,
-            "days_left": left.days,
-            "expires": record.expires.isoformat(),
-            "source": record.source,
-        },
-        evidence=record.evidence,
-    )
+    return _seen(record, days_left=left.days, expires=record.expires.isoformat())
 
 
 def observe_nameservers(params: NameserversParams, ctx: CheckContext) -> Observation:
     record = _lookup(params.domain, ctx)
     if not record.exists:
         return _absent(record, ("nameservers", "count"))
-    return Observation(
-        values={
-            "exists": True,
-            "nameservers": list(record.nameservers),
-            "count": len(record.nameservers),
-            "source": record.source,
-        },
-        evidence=record.evidence,
-    )
+    return _seen(record, nameservers=list(record.nameservers), count=len(record.nameservers))
 
 
 def _exists() -> dict[str, Any]:

@@ -61,8 +61,11 @@ def _both_failed(
         if w is not None
     ]
     # RDAP may come back: never "unverifiable" while the primary source is merely down.
+    rdap_message = rdap_failure.message
+    if not rdap_message.startswith("RDAP"):
+        rdap_message = f"RDAP {rdap_message}"
     return CheckError(
-        f"RDAP: {rdap_failure.message}; WHOIS: {whois_message}",
+        f"neither registration data source answered: {rdap_message}; {whois_message}",
         retry_after=max(waits) if waits else None,
         evidence=(*rdap_failure.evidence, *whois_failure.evidence),
     )

@@ -269,6 +269,7 @@ class WhoisServer:
             return
         if kind == "reset":
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()  # now, before socketserver's polite FIN: the client sees an RST
             return
         if kind == "close":
             return

@@ -1,0 +1,195 @@
+"""whois.* checks answered by RDAP (the primary source), against the loopback RDAP service."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from checker.engine.model import Status
+from tests.helpers import FAST_SETTINGS, run_single, run_text
+from tests.test_whois import CONTACT, EXPIRY, NAMESERVERS, REGISTRAR, check
+from tests.world import World, closed_port
+from tests.world.domain_world import DOCUMENTED_EMAIL
+
+ERROR_BOUND_S = 2 * 2 + 2.5  # two attempts of a 2 s deadline, plus slack
+
+
+def test_documented_registration_is_ok_from_rdap(world: World) -> None:
+    for template in (REGISTRAR, EXPIRY, NAMESERVERS):
+        result = run_single(check(template), world.env())
+        assert result.status is Status.OK, result.message
+        assert result.observed is not None
+        assert str(result.observed["source"]).startswith("RDAP http://127.0.0.1:")
+    assert world.whois.count() == 0  # RDAP answered: WHOIS was never asked
+
+
+def test_evidence_shows_the_judged_members_and_keeps_the_raw_json(world: World) -> None:
+    result = run_single(check(REGISTRAR), world.env())
+    evidence = result.evidence[0]
+    assert evidence.source.endswith("/rdap/domain/mybinder.org -> HTTP 200")
+    assert "IANA Registrar ID" in evidence.excerpt and "expiration" in evidence.excerpt
+    assert "Terms of Use" not in evidence.excerpt and "Terms of Use" in evidence.raw
+
+
+def test_redacted_contact_is_unverifiable(world: World) -> None:
+    result = run_single(check(CONTACT), world.env())
+    assert result.status is Status.UNVERIFIABLE
+    assert "redacted" in result.message and "Registrant Email" in result.message
+
+
+def test_published_contact_is_ok_and_a_changed_one_drifts(world: World) -> None:
+    world.rdap.scenario.publish_contact("mybinder.org", DOCUMENTED_EMAIL)
+    assert run_single(check(CONTACT), world.env()).status is Status.OK
+    world.rdap.scenario.publish_contact("mybinder.org", "new-owner@example.com")
+    result = run_single(check(CONTACT), world.env())
+    assert result.status is Status.DRIFT
+    assert DOCUMENTED_EMAIL in result.message and "new-owner@example.com" in result.message
+
+
+def test_thin_registry_contacts_come_from_the_registrar_link(world: World) -> None:
+    result = run_single(check(CONTACT, "binder-demo.com"), world.env())
+    assert result.status is Status.OK, result.message
+    assert world.rdap.count("GET", "/registrar/rdap/domain/binder-demo.com") == 1
+    sources = [e.source for e in result.evidence]
+    assert any("/rdap/domain/binder-demo.com" in s and "/registrar/" not in s for s in sources)
+    assert any("/registrar/rdap/domain/binder-demo.com" in s for s in sources)
+
+
+def test_registrar_link_is_only_followed_for_contacts(world: World) -> None:
+    assert run_single(check(EXPIRY, "binder-demo.com"), world.env()).status is Status.OK
+    assert world.rdap.count("GET", "/registrar/") == 0
+
+
+def test_registrar_that_redacts_makes_contact_unverifiable(world: World) -> None:
+    world.rdap.scenario.redact_at_registrar("binder-demo.com")
+    result = run_single(check(CONTACT, "binder-demo.com"), world.env())
+    assert result.status is Status.UNVERIFIABLE
+    assert "redacted" in result.message
+
+
+def test_unknown_domain_is_drift_not_error(world: World) -> None:
+    world.rdap.scenario.delete_domain("mybinder.org")
+    result = run_single(check(REGISTRAR), world.env())
+    assert result.status is Status.DRIFT
+    assert "exists" in result.message
+    assert result.evidence[0].source.endswith("HTTP 404")
+
+
+def test_drifts_name_expected_and_observed(world: World) -> None:
+    scenario = world.rdap.scenario
+    scenario.set_registrar("mybinder.org", "GoDaddy.com, LLC", 146)
+    scenario.set_expiry("mybinder.org", 5)
+    scenario.move_nameservers("mybinder.org", ["a.iana-servers.net", "b.iana-servers.net"])
+    report = run_text(check(REGISTRAR) + check(EXPIRY) + check(NAMESERVERS), world.env())
+    registrar, expiry, nameservers = report.results
+    assert registrar.status is Status.DRIFT and "GoDaddy.com, LLC" in registrar.message
+    assert expiry.status is Status.DRIFT and "at least 30, observed 5" in expiry.message
+    assert nameservers.status is Status.DRIFT and "a.iana-servers.net" in nameservers.message
+
+
+# --- bootstrap -----------------------------------------------------------------------------
+
+
+def bootstrap_settings(world: World, path: str = "/bootstrap/dns.json") -> str:
+    return FAST_SETTINGS + f'\n[settings.endpoints]\nrdap_bootstrap = "{world.rdap.url}{path}"\n'
+
+
+def no_rdap_override(world: World) -> dict[str, str]:
+    return {k: v for k, v in world.env().items() if k != "CHECKER_RDAP_URL"}
+
+
+def test_base_url_comes_from_the_bootstrap_file_once_per_run(world: World) -> None:
+    text = check(REGISTRAR) + check(EXPIRY) + check(NAMESERVERS)
+    report = run_text(text, no_rdap_override(world), bootstrap_settings(world))
+    assert [r.status for r in report.results] == [Status.OK] * 3
+    assert all(str(r.observed["source"]).startswith("RDAP") for r in report.results if r.observed)
+    assert world.rdap.count("GET", "/bootstrap/") == 1
+
+
+def test_tld_without_rdap_is_asked_over_whois(world: World) -> None:
+    world.rdap.bootstrap_tlds = ["com"]
+    result = run_single(check(REGISTRAR), no_rdap_override(world), bootstrap_settings(world))
+    assert result.status is Status.OK, result.message
+    assert result.observed is not None and str(result.observed["source"]).startswith("WHOIS")
+    assert any("no RDAP service is known" in e.excerpt for e in result.evidence)
+
+
+def test_unreachable_bootstrap_falls_back_to_whois(world: World) -> None:
+    world.rdap.inject("status", path_prefix="/bootstrap/", status=503)
+    result = run_single(check(EXPIRY), no_rdap_override(world), bootstrap_settings(world))
+    assert result.status is Status.OK, result.message
+    assert result.observed is not None and str(result.observed["source"]).startswith("WHOIS")
+
+
+# --- RDAP down: WHOIS gives the same verdicts -------------------------------------------------
+
+RDAP_FAULTS = [
+    {"kind": "status", "status": 503},
+    {"kind": "status", "status": 500},
+    {"kind": "rate_limit", "retry_after": 1},
+    {"kind": "html"},
+    {"kind": "truncated_json"},
+    {"kind": "reset"},
+    {"kind": "hang"},
+    {"kind": "trickle"},
+    {"kind": "huge"},
+]
+
+
+def drift_registrar(world: World) -> None:
+    world.rdap.scenario.set_registrar("mybinder.org", "GoDaddy.com, LLC", 146)
+
+
+def drift_expiry(world: World) -> None:
+    world.rdap.scenario.set_expiry("mybinder.org", 3)
+
+
+SCENARIOS = [
+    ("documented registrar", None, REGISTRAR, Status.OK),
+    ("registrar changed", drift_registrar, REGISTRAR, Status.DRIFT),
+    ("expiry too close", drift_expiry, EXPIRY, Status.DRIFT),
+    ("redacted contact", None, CONTACT, Status.UNVERIFIABLE),
+]
+
+
+@pytest.mark.parametrize("fault", RDAP_FAULTS, ids=lambda f: f"{f['kind']}-{f.get('status', '')}")
+@pytest.mark.parametrize("name,drift,template,status", SCENARIOS, ids=[s[0] for s in SCENARIOS])
+def test_rdap_down_falls_back_to_whois_with_the_same_verdict(
+    world: World, fault: dict, name: str, drift, template: str, status: Status
+) -> None:
+    if drift is not None:
+        drift(world)
+    healthy = run_single(check(template), world.env())
+    assert healthy.status is status, healthy.message
+    world.rdap.inject(path_prefix="/rdap/", **fault)
+    started = time.monotonic()
+    degraded = run_single(check(template), world.env())
+    assert degraded.status is status, degraded.message
+    assert time.monotonic() - started < ERROR_BOUND_S
+    if degraded.observed is not None:
+        assert str(degraded.observed["source"]).startswith("WHOIS")
+        assert healthy.observed is not None
+        same = {k: v for k, v in degraded.observed.items() if k != "source"}
+        assert same == {k: v for k, v in healthy.observed.items() if k != "source"}
+
+
+def test_both_sources_down_is_an_error_naming_both(world: World) -> None:
+    world.rdap.inject("rate_limit", retry_after=1)
+    world.whois.inject("rate_limit")
+    started = time.monotonic()
+    result = run_single(check(REGISTRAR), world.env())
+    assert result.status is Status.ERROR
+    assert "RDAP" in result.message and "HTTP 429" in result.message
+    assert "WHOIS LIMIT EXCEEDED" in result.message
+    assert time.monotonic() - started < ERROR_BOUND_S
+
+
+def test_rdap_unreachable_and_whois_hanging_is_an_error_in_time(world: World) -> None:
+    env = {**world.env(), "CHECKER_RDAP_URL": f"http://127.0.0.1:{closed_port()}/rdap"}
+    world.whois.inject("hang")
+    started = time.monotonic()
+    result = run_single(check(EXPIRY), env)
+    assert result.status is Status.ERROR
+    assert "connection refused" in result.message and "timed out" in result.message
+    assert time.monotonic() - started < ERROR_BOUND_S

@@ -1,0 +1,328 @@
+"""whois.* checks answered by port-43 WHOIS (RDAP unreachable), against the loopback server."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from checker.engine.config import parse_config
+from checker.engine.context import CheckContext, make_services
+from checker.engine.model import CheckError, Status
+from checker.net import whois_client
+from checker.net.registration import Registration
+from checker.net.whois_client import Directory, WhoisAnswer
+from tests.helpers import FAST_SETTINGS, run_single
+from tests.world import World, closed_port
+from tests.world.domain_world import DOCUMENTED_EMAIL
+from tests.world.whois_server import WhoisServer
+
+ERROR_BOUND_S = 2 * 2 + 2.5  # two attempts of a 2 s deadline, plus slack
+
+REGISTRAR = """
+[[check]]
+id = "mybinder-registrar"
+type = "whois.registrar"
+description = "The registrar of mybinder.org is BlueHost"
+domain = "{domain}"
+names = ["Bluehost", "FastDomain"]
+iana_id = 1154
+"""
+CONTACT = """
+[[check]]
+id = "mybinder-contact"
+type = "whois.contact"
+description = "The contact email of mybinder.org is binder-team@googlegroups.com"
+domain = "{domain}"
+email = "binder-team@googlegroups.com"
+"""
+EXPIRY = """
+[[check]]
+id = "mybinder-expiry"
+type = "whois.expiry"
+description = "mybinder.org does not expire within 30 days"
+domain = "{domain}"
+days = 30
+"""
+NAMESERVERS = """
+[[check]]
+id = "mybinder-delegation"
+type = "whois.nameservers"
+description = "mybinder.org is delegated to Cloudflare"
+domain = "{domain}"
+expect.nameservers = {{ all_match = '\\.ns\\.cloudflare\\.com$' }}
+expect.count = {{ at_least = 2 }}
+"""
+
+
+def check(template: str, domain: str = "mybinder.org") -> str:
+    return template.format(domain=domain)
+
+
+@pytest.fixture
+def env(world: World) -> dict[str, str]:
+    """The loopback world with RDAP unreachable, so WHOIS answers."""
+    return {**world.env(), "CHECKER_RDAP_URL": f"http://127.0.0.1:{closed_port()}/rdap"}
+
+
+def test_documented_registration_is_ok_from_whois(env: dict[str, str]) -> None:
+    for template in (REGISTRAR, EXPIRY, NAMESERVERS):
+        result = run_single(check(template), env)
+        assert result.status is Status.OK, result.message
+        assert result.observed is not None
+        assert str(result.observed["source"]).startswith("WHOIS 127.0.0.1:")
+
+
+def test_evidence_names_the_server_and_the_relevant_lines(env: dict[str, str]) -> None:
+    result = run_single(check(REGISTRAR), env)
+    whois = [e for e in result.evidence if e.source.startswith("WHOIS")]
+    assert whois and "query 'mybinder.org'" in whois[0].source
+    assert "Registrar IANA ID: 1154" in whois[0].excerpt
+    assert "Terms of Use" not in whois[0].excerpt  # only the relevant lines
+    assert "Terms of Use" in whois[0].raw
+    assert any("RDAP failed" in e.excerpt for e in result.evidence)
+
+
+def test_redacted_contact_is_unverifiable(env: dict[str, str]) -> None:
+    result = run_single(check(CONTACT), env)
+    assert result.status is Status.UNVERIFIABLE
+    assert "redacted" in result.message
+    assert "Please query the RDDS service" in result.message
+
+
+def test_published_contact_is_ok_and_a_changed_one_drifts(world: World, env: dict) -> None:
+    world.whois.scenario.publish_contact("mybinder.org", DOCUMENTED_EMAIL, "Project Jupyter")
+    assert run_single(check(CONTACT), env).status is Status.OK
+    world.whois.scenario.publish_contact("mybinder.org", "someone@example.org")
+    result = run_single(check(CONTACT), env)
+    assert result.status is Status.DRIFT
+    assert DOCUMENTED_EMAIL in result.message and "someone@example.org" in result.message
+
+
+def test_changed_registrar_drifts(world: World, env: dict[str, str]) -> None:
+    world.whois.scenario.set_registrar("mybinder.org", "GoDaddy.com, LLC", 146)
+    result = run_single(check(REGISTRAR), env)
+    assert result.status is Status.DRIFT
+    assert '"GoDaddy.com, LLC"' in result.message and "Bluehost" in result.message
+    assert "146" in result.message and "1154" in result.message
+
+
+def test_bluehost_historic_registrar_name_is_accepted(world: World, env: dict) -> None:
+    world.whois.scenario.set_registrar("mybinder.org", "FastDomain Inc.", 1154)
+    assert run_single(check(REGISTRAR), env).status is Status.OK
+
+
+def test_expiry_too_close_drifts(world: World, env: dict[str, str]) -> None:
+    world.whois.scenario.set_expiry("mybinder.org", 10)
+    result = run_single(check(EXPIRY), env)
+    assert result.status is Status.DRIFT
+    assert "days_left to be at least 30, observed 10" in result.message
+
+
+def test_moved_delegation_drifts(world: World, env: dict[str, str]) -> None:
+    world.whois.scenario.move_nameservers("mybinder.org", ["ns1.bluehost.com", "NS2.BLUEHOST.COM"])
+    result = run_single(check(NAMESERVERS), env)
+    assert result.status is Status.DRIFT
+    assert "ns1.bluehost.com" in result.message
+
+
+@pytest.mark.parametrize("domain", ["mybinder.org", "binder-demo.com"])
+def test_domain_unknown_to_the_registry_drifts(world: World, env: dict, domain: str) -> None:
+    world.whois.scenario.delete_domain(domain)
+    result = run_single(check(REGISTRAR, domain), env)
+    assert result.status is Status.DRIFT
+    assert "expected exists to equal true, observed false" in result.message
+
+
+@pytest.mark.parametrize(
+    "fault", ["hang", "trickle", "reset", "rate_limit", "garbage", "huge", "close"]
+)
+def test_whois_faults_are_errors_within_the_deadline(world: World, env: dict, fault: str) -> None:
+    world.whois.inject(fault)
+    started = time.monotonic()
+    result = run_single(check(EXPIRY), env)
+    assert result.status is Status.ERROR, result.message
+    assert time.monotonic() - started < ERROR_BOUND_S
+    assert "WHOIS" in result.message
+
+
+def test_rate_limit_message_quotes_the_server(world: World, env: dict[str, str]) -> None:
+    world.whois.inject("rate_limit")
+    result = run_single(check(REGISTRAR), env)
+    assert result.status is Status.ERROR
+    assert "WHOIS LIMIT EXCEEDED" in result.message
+
+
+def test_one_reset_is_retried_to_ok(world: World, env: dict[str, str]) -> None:
+    world.whois.inject("reset", times=1)
+    result = run_single(check(REGISTRAR), env)
+    assert result.status is Status.OK
+    assert result.attempts == 2
+
+
+def test_thin_com_registry_answers_registration_facts(env: dict[str, str]) -> None:
+    result = run_single(check(EXPIRY, "binder-demo.com"), env)
+    assert result.status is Status.OK, result.message
+    registrar = run_single(check(REGISTRAR, "binder-demo.com"), env)
+    assert registrar.status is Status.OK, registrar.message
+
+
+def test_thin_com_contact_with_one_server_is_unverifiable(env: dict[str, str]) -> None:
+    result = run_single(check(CONTACT, "binder-demo.com"), env)
+    assert result.status is Status.UNVERIFIABLE
+    assert "publishes no contact email" in result.message
+    assert any("referral to whois.bluehost.com not followed" in e.excerpt for e in result.evidence)
+
+
+# --- the discovery chain, over real sockets: IANA -> registry -> registrar ----------------
+
+
+@pytest.fixture
+def registrar_server() -> Iterator[WhoisServer]:
+    server = WhoisServer(role="registrar")
+    yield server
+    server.stop()
+
+
+def make_ctx(env: dict[str, str]) -> CheckContext:
+    config = parse_config(FAST_SETTINGS, Path("checks.toml"), env)
+    return CheckContext(make_services(config.settings, env), deadline=time.monotonic() + 2)
+
+
+def chain(world: World, registrar: WhoisServer) -> Directory:
+    return Directory(
+        addresses={
+            "whois.iana.org": world.whois.address,
+            "whois.verisign-grs.com": world.whois.address,
+            "whois.publicinterestregistry.org": world.whois.address,
+            "whois.bluehost.com": registrar.address,
+        }
+    )
+
+
+def test_iana_then_thin_registry_then_registrar(world: World, registrar_server) -> None:
+    ctx = make_ctx({})
+    directory = chain(world, registrar_server)
+    record = whois_client.lookup("binder-demo.com", ctx, need_contacts=True, directory=directory)
+    assert record.registrar == "Bluehost Inc." and record.iana_id == 1154
+    assert record.contacts.emails == (DOCUMENTED_EMAIL,)
+    assert record.contacts.organization == "Project Jupyter"
+    assert world.whois.queries == ["com", "binder-demo.com"]
+    assert registrar_server.queries == ["binder-demo.com"]
+    # The IANA referral is cached for the run; registration facts never are.
+    whois_client.lookup("binder-demo.com", ctx, need_contacts=False, directory=directory)
+    assert world.whois.queries == ["com", "binder-demo.com", "binder-demo.com"]
+    assert registrar_server.count() == 1  # no contacts needed: the registrar is not asked
+
+
+def test_thick_registry_needs_no_registrar(world: World, registrar_server) -> None:
+    ctx = make_ctx({})
+    record = whois_client.lookup(
+        "mybinder.org", ctx, need_contacts=True, directory=chain(world, registrar_server)
+    )
+    assert record.contacts.published and record.contacts.hides("email")
+    assert world.whois.queries == ["org", "mybinder.org"]
+    assert registrar_server.count() == 0
+
+
+def test_registrar_that_redacts_too(world: World, registrar_server) -> None:
+    world.whois.scenario.redact_at_registrar("binder-demo.com")
+    record = whois_client.lookup(
+        "binder-demo.com",
+        make_ctx({}),
+        need_contacts=True,
+        directory=chain(world, registrar_server),
+    )
+    assert record.contacts.emails == () and record.contacts.hides("email")
+
+
+def test_web_form_referral_is_not_followed(world: World, registrar_server) -> None:
+    world.whois.scenario.set_registrar_whois("binder-demo.com", "http://api.fastdomain.com/whois")
+    record = whois_client.lookup(
+        "binder-demo.com",
+        make_ctx({}),
+        need_contacts=True,
+        directory=chain(world, registrar_server),
+    )
+    assert not record.contacts.published
+    assert registrar_server.count() == 0
+
+
+def test_registrar_failure_is_an_error_for_contacts(world: World, registrar_server) -> None:
+    registrar_server.inject("reset")
+    with pytest.raises(CheckError, match="reset"):
+        whois_client.lookup(
+            "binder-demo.com",
+            make_ctx({}),
+            need_contacts=True,
+            directory=chain(world, registrar_server),
+        )
+
+
+# --- parsing real-world shapes -------------------------------------------------------------
+
+
+def parse(text: str, domain: str = "example.org") -> Registration:
+    answer = WhoisAnswer("whois.example", ("whois.example", 43), domain, text)
+    return whois_client.parse(domain, answer)
+
+
+REGISTRAR_RECORD = """Domain Name: example.org
+Registry Domain ID: e706f642a26e42ebaf3476aa0cd55608-LROR
+Registrar WHOIS Server: whois.namecheap.com
+Updated Date: 2023-12-11T05:32:59.44Z
+Creation Date: 2008-01-02T02:17:19.49Z
+Registrar Registration Expiration Date: 2025-01-02T02:17:19.49Z
+Registry Expiry Date: 2025-01-01T02:17:19Z
+Registrar: NAMECHEAP INC
+Registrar IANA ID: 1068
+Registrant Organization: Privacy service provided by Withheld for Privacy ehf
+Registrant Email: 595f9c6e77684c078bd14c7c8478cf1c.protect@withheldforprivacy.com
+Name Server: ADELAIDE.NS.CLOUDFLARE.COM. 108.162.194.1
+Name Server: kyree.ns.cloudflare.com
+>>> Last update of WHOIS database: 2023-12-10T10:57:13.52Z <<<
+
+NOTICE: excessive querying of this service may lead to your access being limited.
+"""
+
+
+def test_lists_dates_glue_and_privacy_proxies_are_normalised() -> None:
+    record = parse(REGISTRAR_RECORD)
+    assert record.exists and record.iana_id == 1068
+    assert record.expires is not None and record.expires.isoformat().startswith("2025-01-01")
+    assert record.nameservers == ("adelaide.ns.cloudflare.com", "kyree.ns.cloudflare.com")
+    assert record.contacts.emails == ()  # a proxy address is not the registrant's
+    assert record.contacts.hides("email") and record.contacts.hides("organization")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NOT FOUND\n>>> Last update of WHOIS database: 2026-11-25T21:00:00Z <<<\n",
+        'No match for "EXAMPLE.ORG".\n>>> Last update of whois database: 2026 <<<\n',
+        "Domain not found.\n\nTerms of Use: ...\n",
+        "% No entries found for the selected source(s).\n",
+    ],
+)
+def test_not_found_answers(text: str) -> None:
+    assert parse(text).exists is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your connection limit exceeded. Please slow down and try again later.\n",
+        "%% Excessive querying, grace period of your IP has been exceeded.\n",
+        "WHOIS LIMIT EXCEEDED - SEE WWW.PIR.ORG/WHOIS FOR DETAILS\n",
+        "",
+        "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        "Domain Name: example.org\n",  # a record with no facts in it
+        "Domain Name: other.org\nRegistrar: X\nRegistry Expiry Date: 2030-01-01T00:00:00Z\n",
+        "Domain Name: example.org\nRegistrar: X\nRegistry Expiry Date: 31st of Smarch\n",
+    ],
+)
+def test_answers_that_are_not_records_are_errors(text: str) -> None:
+    with pytest.raises(CheckError):
+        parse(text)
