@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.helpers import FAST_SETTINGS
 from tests.world import World
 from tests.world.github import ISSUES_REPO, TOKEN
 
@@ -30,15 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ACTION: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 STEPS: list[dict[str, Any]] = ACTION["runs"]["steps"]
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
-
-FAST = """
-[settings]
-timeout = 3
-retries = 1
-retry_backoff = 0
-confirm_delay = 0
-max_retry_wait = 1
-"""
 
 CHECKS = """
 [[check]]
@@ -198,7 +190,7 @@ def action_outputs(step_outputs: Mapping[str, str]) -> dict[str, str]:
 
 
 def config(world: World) -> str:
-    return FAST + CHECKS.format(url=world.site.url)
+    return FAST_SETTINGS + CHECKS.format(url=world.site.url)
 
 
 def test_steps_are_setup_python_then_install_then_run() -> None:

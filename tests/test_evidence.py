@@ -11,28 +11,19 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import FAST_SETTINGS, cli
+from tests.test_action import CHECKS as SITE_CHECKS
 from tests.world import World
 
-CHECKS = """
-[[check]]
-id = "binder-home"
-type = "http.status"
-description = "gke.mybinder.org answers with the Binder home page"
-doc = "shared-infrastructure.md#mybinder-org"
-url = "{url}/"
-
-[[check]]
-id = "binder-health"
-type = "http.status"
-description = "the health endpoint answers"
-url = "{url}/health"
-
+CHECKS = (
+    SITE_CHECKS
+    + """
 [[check]]
 id = "binder-down"
 type = "http.status"
 description = "a page that cannot be fetched this time"
 url = "{url}/down"
 """
+)
 
 
 def sha256(path: Path) -> str:
