@@ -157,3 +157,10 @@ def test_organization_json_without_a_name_is_error(world: World) -> None:
     result = run_single(ORG, world.env())
     assert result.status is Status.ERROR
     assert "not a Docker Hub organisation" in result.message
+
+
+def test_a_404_page_that_is_not_docker_hub_is_error_not_drift(world: World) -> None:
+    world.dockerhub.inject("status", status=404, body=b"<html><body>404</body></html>")
+    result = run_single(repo_check(), world.env())
+    assert result.status is Status.ERROR
+    assert "not Docker Hub's error body" in result.message

@@ -167,3 +167,18 @@ def test_json_object_with_names_what_is_missing(fake: FakeHTTPService) -> None:
     with pytest.raises(CheckError, match=r"not a widget \(no name, size\)"):
         response.json_object_with(("ua", "name", "size"), "a widget")
     assert "unexpected HTTP 200 from Thing" in response.unexpected("Thing").message
+
+
+def test_service_error_accepts_only_the_services_error_shape(fake: FakeHTTPService) -> None:
+    @fake.route("GET", "/gone")
+    def gone(request: Request) -> Reply:
+        return Reply.json({"errinfo": None, "message": "not found"}, 404)
+
+    response = client().get(f"{fake.url}/gone", timeout=2)
+    assert response.service_error("Hub", ("message",))["message"] == "not found"
+    with pytest.raises(CheckError, match="JSON of another shape, not Quay's error body"):
+        response.service_error("Quay", ("error_type",))
+    fake.inject("status", status=404)
+    page = client().get(f"{fake.url}/gone", timeout=2)
+    with pytest.raises(CheckError, match="an HTML page, not Hub's error body"):
+        page.service_error("Hub", ("message",))

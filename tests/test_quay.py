@@ -177,3 +177,12 @@ def test_json_that_is_not_a_repository_is_error(world: World) -> None:
     result = run_single(repo_check(), world.env())
     assert result.status is Status.ERROR
     assert "not a quay repository" in result.message
+
+
+@pytest.mark.parametrize("status", [401, 404])
+def test_a_page_that_is_not_quay_saying_no_is_error_not_drift(world: World, status: int) -> None:
+    # A proxy or a wrong base URL answering 401/404 with HTML has not seen the repository.
+    world.quay.inject("status", status=status)
+    result = run_single(repo_check(), world.env())
+    assert result.status is Status.ERROR
+    assert "not quay's error body" in result.message

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 NAMESPACE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 REPOSITORY = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+ERROR_KEYS = ("message", "detail", "errinfo")  # Docker Hub's error bodies
 ISO_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)?$")
 
 
@@ -106,6 +107,7 @@ def observe_repository(params: RepositoryParams, ctx: CheckContext) -> Observati
     response = _get(ctx, f"namespaces/{quote(namespace)}/repositories/{quote(name)}")
     values: dict[str, Any] = dict.fromkeys(REPOSITORY_FIELDS)
     if response.status == 404:
+        response.service_error("Docker Hub", ERROR_KEYS)
         values["exists"] = False
         return Observation(values, (response.evidence(),))
     if response.status != 200:
@@ -159,6 +161,7 @@ def observe_organization(params: OrganizationParams, ctx: CheckContext) -> Obser
     listing = _get(ctx, f"namespaces/{org}/repositories", {"page_size": "1"})
     evidence = (response.evidence(), listing.evidence())
     if listing.status == 404:
+        listing.service_error("Docker Hub", ERROR_KEYS)
         values = dict.fromkeys(("kind", "name", "full_name", "public_repositories"))
         return Observation({**values, "exists": False}, evidence)
     if listing.status != 200:

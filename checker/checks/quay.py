@@ -30,6 +30,7 @@ PRIVATE = "private"
 MISSING = "missing"
 HIDDEN = "not publicly visible (private or missing)"
 TAG_FIELDS = ("tag_exists", "tag_last_modified", "tag_manifest_digest")
+ERROR_KEYS = ("error_type", "error_message", "detail")  # quay's problem+json error body
 
 
 class OrganizationParams(BaseModel):
@@ -82,6 +83,7 @@ def observe_organization(params: OrganizationParams, ctx: CheckContext) -> Obser
     # otherwise turn a fact into an authentication error.
     response = _get(ctx, f"organization/{quote(params.organization)}", None)
     if response.status == 404:
+        response.service_error("quay", ERROR_KEYS)
         return Observation({"exists": False, "name": None}, (response.evidence(),))
     if response.status != 200:
         raise response.unexpected("quay")
@@ -91,6 +93,8 @@ def observe_organization(params: OrganizationParams, ctx: CheckContext) -> Obser
 
 def _repository_values(params: RepositoryParams, response: HttpResponse) -> dict[str, Any]:
     data = response.json_object_with(("name", "namespace", "is_public"), "a quay repository")
+    if not isinstance(data["is_public"], bool):
+        raise response.unexpected("quay")
     return {
         "exists": True,
         "visibility": PUBLIC if data["is_public"] else PRIVATE,
@@ -152,10 +156,12 @@ def observe_repository(params: RepositoryParams, ctx: CheckContext) -> Observati
     )
     if response.status == 200:
         values.update(_repository_values(params, response))
-    elif response.status == 404:
-        values.update({"exists": False, "visibility": MISSING})
-    elif response.status in (401, 403):
-        values.update(_hidden(params, token, response))
+    elif response.status in (401, 403, 404):
+        response.service_error("quay", ERROR_KEYS)
+        if response.status == 404:
+            values.update({"exists": False, "visibility": MISSING})
+        else:
+            values.update(_hidden(params, token, response))
     else:
         raise response.unexpected("quay")
     if params.tag is not None and values["exists"]:

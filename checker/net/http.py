@@ -110,6 +110,25 @@ class HttpResponse:
             )
         return data
 
+    def service_error(self, service: str, keys: tuple[str, ...]) -> dict[str, Any]:
+        """The error body of a 4xx that carries meaning (404, quay's 401), when it is really
+        ``service``'s (a JSON object with one of ``keys``). A proxy's or a wrong URL's page
+        saying 404 is not the service saying so: that is an error, never drift."""
+        try:
+            data = self.json()
+        except CheckError:
+            data = None
+        if not isinstance(data, dict) or not any(key in data for key in keys):
+            kind = describe_body(self.body, self.headers.get("content-type", ""))
+            if isinstance(data, (dict, list)):
+                kind = "JSON of another shape"
+            raise CheckError(
+                f"{self.url} answered HTTP {self.status} with {kind}, not {service}'s error "
+                "body: is the endpoint right?",
+                evidence=(self.evidence(),),
+            )
+        return data
+
     def unexpected(self, service: str) -> CheckError:
         """The error for a status the check has no meaning for."""
         return CheckError(
