@@ -160,7 +160,7 @@ def run_action(
 ) -> ActionRun:
     """Run every step after setup-python and the install, the way the runner chains them."""
     workspace = tmp / "workspace"
-    workspace.mkdir(parents=True)
+    workspace.mkdir(parents=True, exist_ok=True)
     (workspace / "checks.toml").write_text(config_text, encoding="utf-8")
     env = runner_environment(tmp, world_env)
     for name in ("GITHUB_STEP_SUMMARY", "GITHUB_ENV"):
@@ -198,7 +198,7 @@ def test_steps_are_setup_python_then_install_then_run() -> None:
     assert STEPS[0]["uses"].startswith("actions/setup-python@")
     assert STEPS[0]["with"]["cache"] == "pip"
     assert STEPS[0]["with"]["cache-dependency-path"] == "${{ github.action_path }}/pyproject.toml"
-    assert "python -m checker" in STEPS[2]["run"].replace('"${CHECKER_PYTHON}"', "python")
+    assert "python -I -m checker" in STEPS[2]["run"].replace('"${CHECKER_PYTHON}"', "python")
 
 
 def test_a_clean_run_reports_ok_outputs_and_a_summary(world: World, tmp_path: Path) -> None:
@@ -303,8 +303,8 @@ def test_install_step_builds_a_private_venv_from_the_action_path(tmp_path: Path)
     fake.write_text(
         "#!/bin/sh\n"
         f'echo "$0 $*" >> "{log}"\n'
-        'if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then\n'
-        '  mkdir -p "$3/bin" && cp "$0" "$3/bin/python"\n'
+        'if [ "$2" = "-m" ] && [ "$3" = "venv" ]; then\n'
+        '  mkdir -p "$4/bin" && cp "$0" "$4/bin/python"\n'
         "fi\n"
     )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
@@ -319,8 +319,8 @@ def test_install_step_builds_a_private_venv_from_the_action_path(tmp_path: Path)
     venv_python = tmp_path / "temp" / "infra-checker-venv" / "bin" / "python"
     assert result.outputs == {"python": str(venv_python)}
     calls = log.read_text().splitlines()
-    assert calls[0] == f"{fake} -m venv {tmp_path / 'temp' / 'infra-checker-venv'}"
-    assert calls[1] == (f"{venv_python} -m pip install --quiet --disable-pip-version-check {ROOT}")
+    assert calls[0] == f"{fake} -I -m venv {tmp_path / 'temp' / 'infra-checker-venv'}"
+    assert calls[1] == f"{venv_python} -I -m pip install --quiet --disable-pip-version-check {ROOT}"
 
 
 def test_a_drift_run_with_issue_sync_files_the_issue_and_puts_the_plan_in_the_summary(
@@ -337,3 +337,17 @@ def test_a_drift_run_with_issue_sync_files_the_issue_and_puts_the_plan_in_the_su
     assert "### Drift issues in " in run.summary and "(applied)" in run.summary
     assert "Drift: the health endpoint answers" in run.summary
     assert run.summary.index("## infra-checker report") < run.summary.index("### Drift issues")
+
+
+def test_a_checker_package_in_the_callers_workspace_cannot_shadow_the_tool(
+    world: World, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "workspace"
+    (workspace / "checker").mkdir(parents=True)
+    (workspace / "checker" / "__init__.py").write_text("")
+    (workspace / "checker" / "__main__.py").write_text(
+        "open('hijacked', 'w').write('yes')\nraise SystemExit(0)\n"
+    )
+    run = run_action(tmp_path, world.env(), config(world), **{"open-issues": "false"})
+    assert not (workspace / "hijacked").exists()
+    assert run.code == 0 and run.outputs["status"] == "ok", run.stderr
