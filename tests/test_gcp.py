@@ -85,6 +85,7 @@ def test_403_is_an_error_stating_the_ambiguity(world: World) -> None:
     assert result.status is Status.ERROR
     assert "permission denied or the project does not exist" in result.message
     assert result.attempts == 2
+    assert result.evidence and "PERMISSION_DENIED" in result.evidence[0].excerpt
 
 
 def test_permission_lost_on_existing_project_reads_the_same(world: World) -> None:

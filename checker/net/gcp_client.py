@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from checker.engine.model import CheckError, Unverifiable
+from checker.engine.model import CheckError, Evidence, Unverifiable
 from checker.net.http import parse_retry_after, read_body, short_reason
 
 if TYPE_CHECKING:
@@ -214,38 +214,54 @@ def call(what: str, fn: Callable[[], T]) -> T:
 
     ``google.api_core.exceptions.NotFound`` is left to the caller: it is a fact, not a failure.
     """
+    try:
+        return fn()
+    except (CheckError, Unverifiable):
+        raise
+    except Exception as exc:
+        failure = _failure(what, exc)
+        if failure is None:
+            raise
+        raise failure from None
+
+
+def _failure(what: str, exc: Exception) -> CheckError | None:
+    """The CheckError for one failed call (None: not a failure, or not ours to explain)."""
     import requests
     from google.api_core import exceptions as api
     from google.auth import exceptions as auth
     from google.protobuf.json_format import ParseError
 
-    try:
-        return fn()
-    except (CheckError, Unverifiable, api.NotFound):
-        raise
-    except api.Forbidden as exc:  # REST's 403; gRPC's PermissionDenied is a subclass
-        raise CheckError(f"{what}: {AMBIGUOUS_403} ({exc.message})") from None
-    except api.Unauthorized as exc:
-        raise CheckError(f"{what}: the Google credentials were rejected ({exc.message})") from None
-    except api.TooManyRequests as exc:
+    body = getattr(getattr(exc, "response", None), "text", None)
+    evidence = (Evidence(source=what, excerpt=body if isinstance(body, str) else str(exc)),)
+
+    def error(reason: str, retry_after: float | None = None) -> CheckError:
+        return CheckError(f"{what}: {reason}", retry_after=retry_after, evidence=evidence)
+
+    if isinstance(exc, api.NotFound):
+        return None
+    if isinstance(exc, api.Forbidden):  # REST's 403; gRPC's PermissionDenied is a subclass
+        return error(f"{AMBIGUOUS_403} ({exc.message})")
+    if isinstance(exc, api.Unauthorized):
+        return error(f"the Google credentials were rejected ({exc.message})")
+    if isinstance(exc, api.TooManyRequests):
         headers = getattr(exc.response, "headers", None) or {}
         wait = parse_retry_after({k.lower(): v for k, v in headers.items()})
-        raise CheckError(f"{what}: rate limited (HTTP 429)", retry_after=wait) from None
-    except api.GoogleAPICallError as exc:
-        raise CheckError(f"{what}: HTTP {exc.code} {exc.message}") from None
-    except api.GoogleAPIError as exc:  # deadline exceeded, retry errors
-        raise CheckError(f"{what}: {exc}") from None
-    except auth.TransportError as exc:
-        raise CheckError(f"{what}: could not reach Google's token service ({exc})") from None
-    except requests.Timeout:
-        raise CheckError(f"{what}: timed out") from None
-    except requests.RequestException as exc:
-        raise CheckError(f"{what}: connection failed ({short_reason(exc)})") from None
-    except (ValueError, auth.GoogleAuthError) as exc:
-        if "cannot be refreshed" in str(exc):  # the API answered 401 to anonymous credentials
-            raise CheckError(f"{what}: the API wants credentials (HTTP 401); {HOW_TO}") from None
-        if isinstance(exc, auth.GoogleAuthError):  # refresh or token exchange refused
-            raise CheckError(f"{what}: could not get an access token ({exc})") from None
-        raise CheckError(f"{what}: the answer is not the JSON expected ({exc})") from None
-    except ParseError as exc:
-        raise CheckError(f"{what}: the answer is not the JSON expected ({exc})") from None
+        return error("rate limited (HTTP 429)", wait)
+    if isinstance(exc, api.GoogleAPICallError):
+        return error(f"HTTP {exc.code} {exc.message}")
+    if isinstance(exc, api.GoogleAPIError):  # deadline exceeded, retry errors
+        return error(str(exc))
+    if isinstance(exc, auth.TransportError):
+        return error(f"could not reach Google's token service ({exc})")
+    if isinstance(exc, requests.Timeout):
+        return error("timed out")
+    if isinstance(exc, requests.RequestException):
+        return error(f"connection failed ({short_reason(exc)})")
+    if "cannot be refreshed" in str(exc):  # a 401 answered to anonymous credentials
+        return error(f"the API wants credentials (HTTP 401); {HOW_TO}")
+    if isinstance(exc, auth.GoogleAuthError):  # refresh or token exchange refused
+        return error(f"could not get an access token ({exc})")
+    if isinstance(exc, (ValueError, ParseError)):
+        return error(f"the answer is not the JSON expected ({exc})")
+    return None
