@@ -259,9 +259,11 @@ def test_fail_on_never_reports_drift_without_failing(world: World, tmp_path: Pat
 def test_only_selects_checks_and_a_pattern_matching_nothing_is_a_usage_error(
     world: World, tmp_path: Path
 ) -> None:
-    run = run_action(
-        tmp_path / "a", world.env(), config(world), **{"open-issues": "false", "only": "*-home"}
-    )
+    inputs = {"open-issues": "false", "only": " binder-h*me,\nno-such-* "}
+    run = run_action(tmp_path / "a", world.env(), config(world), **inputs)
+    assert run.code == 2 and "'no-such-*' matches no check" in run.stderr
+    inputs = {"open-issues": "false", "only": "*-home"}
+    run = run_action(tmp_path / "a2", world.env(), config(world), **inputs)
     assert run.code == 0
     report = json.loads(Path(run.outputs["report-path"]).read_text(encoding="utf-8"))
     assert [r["id"] for r in report["results"]] == ["binder-home"]
@@ -328,12 +330,12 @@ def test_a_drift_run_with_issue_sync_files_the_issue_and_puts_the_plan_in_the_su
 ) -> None:
     del world.site.pages["/health"]
     text = config(world) + "\n[issues]\nwrite_interval = 0\n"
-    run = run_action(tmp_path, world.env(), text, labels="infra-drift, team:binder")
+    run = run_action(tmp_path, world.env(), text, labels="infra-drift,\n needs triage ")
     assert run.code == 1, run.stderr
     assert run.outputs["status"] == "drift"
     (issue,) = world.github.managed(ISSUES_REPO, "infra-drift")
     assert issue["title"] == "Drift: the health endpoint answers"
-    assert {label["name"] for label in issue["labels"]} == {"infra-drift", "team:binder"}
+    assert {label["name"] for label in issue["labels"]} == {"infra-drift", "needs triage"}
     assert "### Drift issues in " in run.summary and "(applied)" in run.summary
     assert "Drift: the health endpoint answers" in run.summary
     assert run.summary.index("## infra-checker report") < run.summary.index("### Drift issues")
