@@ -18,6 +18,7 @@ from checker.outputs.github_actions import (
     escape_data,
     escape_property,
     log_groups,
+    mask_secrets,
     write_outputs,
 )
 from tests.test_action import parse_output_file
@@ -121,3 +122,9 @@ def test_outputs_survive_multiline_values(tmp_path: Path) -> None:
     write_outputs(path, {"a": "one\ntwo", "b": "x=y"})
     write_outputs(path, {"c": ""})
     assert parse_output_file(path.read_text()) == {"a": "one\ntwo", "b": "x=y", "c": ""}
+
+
+def test_every_token_the_program_reads_is_masked() -> None:
+    out = io.StringIO()
+    mask_secrets({"GITHUB_TOKEN": "ghs_a%b", "QUAY_TOKEN": "q\nx", "HOME": "/root"}, out)
+    assert out.getvalue().splitlines() == ["::add-mask::ghs_a%25b", "::add-mask::q%0Ax"]

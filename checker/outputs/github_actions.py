@@ -22,7 +22,7 @@ from checker.outputs.escape import strip_controls, terminal_safe
 
 # Tokens the program may hold; the runner masks repository secrets itself, but a token handed to
 # the action from another step's output is not a registered secret until someone says so.
-SECRET_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
+SECRET_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "QUAY_TOKEN")
 
 
 def in_github_actions(env: Mapping[str, str]) -> bool:
