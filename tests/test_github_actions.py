@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,7 +23,10 @@ from checker.outputs.github_actions import (
     mask_secrets,
     write_outputs,
 )
+from tests.helpers import FAST_SETTINGS, cli
+from tests.test_action import CHECKS as SITE_CHECKS
 from tests.test_action import parse_output_file
+from tests.world import World
 
 HOSTILE = "GoDaddy, LLC: 100%\r\n::error::pwned\n##[set-output name=status;]ok\x1b[31m"
 CONFIG_TEXT = """
@@ -128,3 +133,17 @@ def test_every_token_the_program_reads_is_masked() -> None:
     out = io.StringIO()
     mask_secrets({"GITHUB_TOKEN": "ghs_a%b", "QUAY_TOKEN": "q\nx", "HOME": "/root"}, out)
     assert out.getvalue().splitlines() == ["::add-mask::ghs_a%25b", "::add-mask::q%0Ax"]
+
+
+def test_a_json_report_on_stdout_stays_valid_json_inside_github_actions(
+    world: World, write_config: Callable[[str], Path]
+) -> None:
+    del world.site.pages["/health"]
+    path = write_config(FAST_SETTINGS + SITE_CHECKS.format(url=world.site.url))
+    env = {**world.env(), "GITHUB_ACTIONS": "true", "GITHUB_TOKEN": "ghs_secret"}
+    code, out, err = cli(["run", "--config", str(path), "--format", "json"], env)
+    assert code == 1
+    assert json.loads(out)["summary"]["drift"] == 1
+    assert "::add-mask::ghs_secret" in err
+    assert "::warning title=drift%3A binder-health::" in err
+    assert "::group::http: 2 checks" in err
