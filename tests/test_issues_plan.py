@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from checker.engine.model import Result, Status
 from checker.outputs.issues.plan import ExistingIssue, Kind, plan
 from checker.outputs.issues.render import Marker, RunInfo, fingerprint
+from checker.outputs.issues.summary import terminal
 
 RUN = RunInfo(datetime(2026, 11, 25, 22, 0, tzinfo=timezone.utc))
 
@@ -77,7 +78,7 @@ def test_cap_on_new_issues_defers_the_rest() -> None:
     )
     assert [a.kind for a in p.actions] == [Kind.CREATE, Kind.CREATE, Kind.REOPEN]
     assert p.deferred == ("c2",)
-    assert "1 more drifting checks get no new issue this run (cap of 2" in p.lines()[-1]
+    assert "1 more drifting checks get no new issue this run (cap of 2" in terminal("o/r", p, None)
 
 
 def test_duplicates_keep_the_oldest_open_issue() -> None:

@@ -115,7 +115,8 @@ def test_lifecycle_step_by_step(gh: Runner) -> None:
     assert marker is not None and marker.check_id == "deploy-repo"
     label = gh.github.labels[ISSUES_REPO]["infra-drift"]
     assert label["color"] == "d93f0b" and label["description"]
-    assert "create #1 [deploy-repo]" in err
+    assert "done create #1 [deploy-repo]" in err
+    assert f"- done **create** {ISSUES_REPO}#1 `deploy-repo`" in gh.summary.read_text()
     assert "shared\\-infrastructure\\.md\\#github" in str(issue["body"])
 
     # 2. identical rerun: not one write.

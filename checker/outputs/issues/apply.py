@@ -25,11 +25,6 @@ class Outcome:
     number: int | None
     error: str | None = None
 
-    def describe(self) -> str:
-        target = f"#{self.number} " if self.number is not None else ""
-        what = f"{self.action.kind.value} {target}[{self.action.check_id}] {self.action.title}"
-        return f"FAILED {what}: {self.error}" if self.error else f"done   {what}"
-
 
 def _create(store: IssueStore, action: Action, labels: Sequence[str]) -> int:
     assert action.body is not None

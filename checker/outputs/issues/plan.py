@@ -65,25 +65,12 @@ class Action:
     comment: str | None = None
     state_reason: str | None = None  # when closing
 
-    def describe(self) -> str:
-        target = f"#{self.number} " if self.number is not None else ""
-        return f"{self.kind.value} {target}[{self.check_id}] {self.title}"
-
 
 @dataclass(frozen=True)
 class Plan:
     actions: tuple[Action, ...]
     deferred: tuple[str, ...] = ()  # drifting checks over the cap: no issue this run
     max_new: int = 0
-
-    def lines(self) -> list[str]:
-        lines = [action.describe() for action in self.actions]
-        if self.deferred:
-            lines.append(
-                f"{len(self.deferred)} more drifting checks get no new issue this run "
-                f"(cap of {self.max_new} new issues per run): {', '.join(self.deferred)}"
-            )
-        return lines
 
 
 def _canonical(issues: Sequence[ExistingIssue]) -> tuple[ExistingIssue, list[ExistingIssue]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from checker.engine.config import Config, ConfigError
 from checker.engine.runner import RunReport
 from checker.net.github_client import build_github, token_from
-from checker.outputs.escape import markdown_inline, terminal_safe
+from checker.outputs.issues import summary
 from checker.outputs.issues.apply import LabelSpec, Outcome, apply_plan
 from checker.outputs.issues.github_issues import PERMISSION, IssueStore, SyncError
 from checker.outputs.issues.plan import Plan, plan
@@ -68,24 +68,6 @@ def run_url(env: Mapping[str, str]) -> str | None:
     return None
 
 
-def _summary(
-    repository: str, the_plan: Plan, outcomes: Sequence[Outcome] | None, error: str | None
-) -> str:
-    head = "planned, dry run: nothing written" if outcomes is None else "applied"
-    lines = [f"### Drift issues in `{markdown_inline(repository)}` ({head})", ""]
-    if outcomes is None:
-        lines += [f"- {markdown_inline(a.describe())}" for a in the_plan.actions]
-    else:
-        lines += [f"- {markdown_inline(o.describe())}" for o in outcomes]
-    if the_plan.deferred:
-        lines.append(f"- {markdown_inline(the_plan.lines()[-1])}")
-    if len(lines) == 2:
-        lines.append("- nothing to do")
-    if error:
-        lines.append(f"- **sync stopped:** {markdown_inline(error)}")
-    return "\n".join([*lines, "", ""])
-
-
 def _report(
     env: Mapping[str, str],
     repository: str,
@@ -93,19 +75,11 @@ def _report(
     outcomes: Sequence[Outcome] | None,
     error: str | None = None,
 ) -> None:
-    head = "plan (dry run, nothing written)" if outcomes is None else "sync"
-    rows = (
-        [f"planned {line}" for line in the_plan.lines()]
-        if outcomes is None
-        else [o.describe() for o in outcomes] + the_plan.lines()[len(the_plan.actions) :]
-    )
-    print(f"infra-checker: issues in {repository}: {head}", file=sys.stderr)
-    for row in rows or ["nothing to do"]:
-        print(f"  {terminal_safe(row)}", file=sys.stderr)
+    sys.stderr.write(summary.terminal(repository, the_plan, outcomes))
     summary_path = env.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         with Path(summary_path).open("a", encoding="utf-8") as fh:
-            fh.write(_summary(repository, the_plan, outcomes, error))
+            fh.write(summary.markdown(repository, the_plan, outcomes, error))
 
 
 def sync(

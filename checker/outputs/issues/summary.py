@@ -1,0 +1,72 @@
+"""What the sync planned or did, for a person: terminal lines (stderr) and the job summary."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from checker.outputs.escape import markdown_inline, terminal_safe
+from checker.outputs.issues.apply import Outcome
+from checker.outputs.issues.plan import Action, Plan
+
+
+@dataclass(frozen=True)
+class Row:
+    status: str  # "planned", "done" or "FAILED"
+    action: Action
+    number: int | None
+    error: str | None = None
+
+
+def rows(plan: Plan, outcomes: Sequence[Outcome] | None) -> list[Row]:
+    """One row per action: planned (dry run) or what became of it."""
+    if outcomes is None:
+        return [Row("planned", a, a.number) for a in plan.actions]
+    return [Row("FAILED" if o.error else "done", o.action, o.number, o.error) for o in outcomes]
+
+
+def _cap_line(plan: Plan) -> str | None:
+    if not plan.deferred:
+        return None
+    return (
+        f"{len(plan.deferred)} more drifting checks get no new issue this run "
+        f"(cap of {plan.max_new} new issues per run): {', '.join(plan.deferred)}"
+    )
+
+
+def terminal(repository: str, plan: Plan, outcomes: Sequence[Outcome] | None) -> str:
+    head = "plan (dry run, nothing written)" if outcomes is None else "sync"
+    lines = [f"infra-checker: issues in {repository}: {head}"]
+    for row in rows(plan, outcomes):
+        target = f"#{row.number} " if row.number is not None else ""
+        text = f"{row.status} {row.action.kind.value} {target}[{row.action.check_id}] "
+        text += row.action.title + (f": {row.error}" if row.error else "")
+        lines.append(f"  {terminal_safe(text)}")
+    cap = _cap_line(plan)
+    if cap:
+        lines.append(f"  {cap}")
+    if len(lines) == 1:
+        lines.append("  nothing to do")
+    return "\n".join(lines) + "\n"
+
+
+def markdown(
+    repository: str, plan: Plan, outcomes: Sequence[Outcome] | None, error: str | None
+) -> str:
+    """A job-summary section; ``owner/name#N`` links right even when the workflow runs in
+    another repository."""
+    head = "planned, dry run: nothing written" if outcomes is None else "applied"
+    lines = ["", f"### Drift issues in `{repository}` ({head})", ""]
+    for row in rows(plan, outcomes):
+        ref = f" {repository}#{row.number}" if row.number is not None else ""
+        line = f"- {row.status} **{row.action.kind.value}**{ref} `{row.action.check_id}`: "
+        line += markdown_inline(row.action.title)
+        lines.append(line + (f": {markdown_inline(row.error)}" if row.error else ""))
+    cap = _cap_line(plan)
+    if cap:
+        lines.append(f"- {markdown_inline(cap)}")
+    if len(lines) == 3:
+        lines.append("- nothing to do")
+    if error:
+        lines.append(f"- **sync stopped:** {markdown_inline(error)}")
+    return "\n".join([*lines, "", ""])
