@@ -34,7 +34,7 @@ LIVE_MENTION = re.compile(r"@[A-Za-z0-9]")
 LIVE_REF = re.compile(r"#\d|\bGH\\?-\d", re.IGNORECASE)
 RAW_TAG = re.compile(r"(?<!\\)<[A-Za-z/!?]")
 OURS = ("<sub>", "</sub>")
-BAD_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+BAD_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
 def drift(text: str) -> Result:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 # C0/C1 controls except tab and newline, plus the bidi overrides and isolates (Trojan Source).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
 ZWSP = "\u200b"
 
