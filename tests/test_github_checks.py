@@ -123,3 +123,9 @@ def test_renamed_repository_is_drift_on_its_documented_name(world: World) -> Non
     assert result.status is Status.DRIFT
     assert "jupyterhub/mybinder-deploy" in result.message  # followed GitHub's 301
     assert world.github.count("GET", "/repositories/") == 2  # seen, then confirmed
+
+
+def test_truncated_json_is_error_not_a_crash(world: World) -> None:
+    world.github.inject("truncated_json", path_prefix="/orgs/")
+    result = run_single(ORG, world.env())
+    assert result.status is Status.ERROR and "not valid JSON" in result.message

@@ -305,6 +305,15 @@ def test_secondary_rate_limit_is_waited_out_within_budget(gh: Runner) -> None:
     assert gh.exact("POST", ISSUES_PATH) == 2
 
 
+def test_garbage_from_github_during_sync_is_a_clean_error(gh: Runner) -> None:
+    gh.github.add_issue(ISSUES_REPO, "unrelated", "hello", ("infra-drift",))
+    gh.github.inject("truncated_json", path_prefix=ISSUES_PATH)
+    code, _, err = gh.run(DEPLOY)
+    assert code == 2
+    assert "not valid JSON" in err and "Traceback" not in err
+    assert gh.exact("GET", ISSUES_PATH) == 3  # a read is retried, boundedly
+
+
 def test_rate_limit_beyond_budget_stops_cleanly(gh: Runner) -> None:
     gh.github.delete_repository("jupyterhub/mybinder.org-deploy")
     gh.github.secondary_limit("POST", ISSUES_PATH, retry_after=120)

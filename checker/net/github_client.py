@@ -149,4 +149,7 @@ def describe_failure(exc: BaseException) -> GitHubFailure | None:
         from checker.net.http import _short_reason
 
         return GitHubFailure(Failure.NETWORK, None, f"connection failed ({_short_reason(exc)})")
+    if isinstance(exc, ValueError):
+        # PyGithub decodes a JSON content type itself: a cut-off or garbage body lands here.
+        return GitHubFailure(Failure.SERVER, None, "answered with a body that is not valid JSON")
     return None

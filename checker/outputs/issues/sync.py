@@ -86,6 +86,20 @@ def sync(
     config: Config, report: RunReport, env: Mapping[str, str], *, dry_run: bool, partial: bool
 ) -> None:
     """Bring the managed issues in line with ``report``; raise SyncError if it cannot finish."""
+    try:
+        _sync(config, report, env, dry_run=dry_run, partial=partial)
+    except ConfigError:
+        raise
+    except Exception as exc:  # a bug or a library surprise: one readable line, no traceback
+        raise SyncError(
+            f"issue sync failed unexpectedly ({type(exc).__name__}); what was done so far "
+            "stays done and the next run picks up the rest"
+        ) from None
+
+
+def _sync(
+    config: Config, report: RunReport, env: Mapping[str, str], *, dry_run: bool, partial: bool
+) -> None:
     target = _target(config, env, dry_run=dry_run)
     settings = config.issues
     gh = build_github(
