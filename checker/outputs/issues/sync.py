@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from checker.engine.config import Config, ConfigError
@@ -28,7 +28,7 @@ from checker.outputs.issues.settings import REPOSITORY
 @dataclass(frozen=True)
 class Target:
     repository: str
-    token: str | None
+    token: str | None = field(repr=False)  # a secret: never in a repr, log or message
 
 
 def _target(config: Config, env: Mapping[str, str], *, dry_run: bool) -> Target:
