@@ -148,8 +148,8 @@ def _prepare(directory: Path) -> None:
             target.unlink()
 
 
-def write_bundle(directory: Path, config: Config, report: RunReport) -> dict[str, Any]:
-    """Write the bundle and return its manifest."""
+def write_bundle(directory: Path, config: Config, report: RunReport) -> None:
+    """Write the bundle (``--evidence DIR``)."""
     from checker.outputs.json_report import SCHEMA_VERSION
 
     config_bytes = _config_bytes(config)
@@ -189,4 +189,3 @@ def write_bundle(directory: Path, config: Config, report: RunReport) -> dict[str
         (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"--evidence {directory}: cannot write: {exc}") from None
-    return manifest
