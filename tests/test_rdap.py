@@ -7,8 +7,10 @@ import time
 import pytest
 
 from checker.engine.model import Status
+from checker.net.rdap import contacts_of
+from checker.net.registration import Contacts
 from tests.helpers import FAST_SETTINGS, run_single, run_text
-from tests.test_whois import CONTACT, EXPIRY, NAMESERVERS, REGISTRAR, check
+from tests.test_whois import CONTACT, EXPIRY, NAMESERVERS, OWNER, REGISTRAR, check
 from tests.world import World, closed_port
 from tests.world.domain_world import DOCUMENTED_EMAIL
 
@@ -193,3 +195,77 @@ def test_rdap_unreachable_and_whois_hanging_is_an_error_in_time(world: World) ->
     assert result.status is Status.ERROR
     assert "connection refused" in result.message and "timed out" in result.message
     assert time.monotonic() - started < ERROR_BOUND_S
+
+
+def test_redacted_owner_name_is_unverifiable(world: World) -> None:
+    result = run_single(OWNER, world.env())
+    assert result.status is Status.UNVERIFIABLE
+    assert "Registrant Name (emptyValue)" in result.message
+
+
+# --- contact shapes other registries send ----------------------------------------------------
+
+
+def vcard(*props: list) -> list:
+    return ["vcard", [["version", {}, "text", "4.0"], *props]]
+
+
+def test_response_profile_remark_marks_an_omitted_email_as_redacted() -> None:
+    contacts = rdap_contacts(
+        {
+            "entities": [
+                {
+                    "roles": ["registrant"],
+                    "vcardArray": vcard(["fn", {}, "text", "REDACTED FOR PRIVACY"]),
+                    "remarks": [
+                        {
+                            "title": "EMAIL REDACTED FOR PRIVACY",
+                            "type": "object redacted due to authorization",
+                            "description": ["Please query the RDDS service of the Registrar"],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+    assert contacts.emails == () and contacts.name is None
+    assert contacts.hides("email") and contacts.hides("name")
+
+
+def test_removed_whole_contact_hides_every_field() -> None:
+    contacts = rdap_contacts(
+        {
+            "redacted": [
+                {
+                    "name": {"description": "Administrative Contact"},
+                    "prePath": "$.entities[?(@.roles[0]=='administrative')]",
+                    "method": "removal",
+                }
+            ]
+        }
+    )
+    assert contacts.hides("email") and contacts.hides("organization") and contacts.hides("name")
+
+
+def test_visible_vcard_values_are_read() -> None:
+    contacts = rdap_contacts(
+        {
+            "entities": [
+                {
+                    "roles": ["registrant", "administrative"],
+                    "vcardArray": vcard(
+                        ["fn", {}, "text", "Chris Holdgraf"],
+                        ["org", {}, "text", ["Project Jupyter", "Binder"]],
+                        ["email", {}, "text", "Binder-Team@GoogleGroups.com"],
+                    ),
+                }
+            ]
+        }
+    )
+    assert contacts.emails == ("binder-team@googlegroups.com",)
+    assert contacts.organization == "Project Jupyter Binder"
+    assert contacts.name == "Chris Holdgraf" and contacts.redacted == ()
+
+
+def rdap_contacts(data: dict) -> Contacts:
+    return contacts_of(data)

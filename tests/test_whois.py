@@ -326,3 +326,28 @@ def test_not_found_answers(text: str) -> None:
 def test_answers_that_are_not_records_are_errors(text: str) -> None:
     with pytest.raises(CheckError):
         parse(text)
+
+
+OWNER = """
+[[check]]
+id = "mybinder-owner"
+type = "whois.contact"
+description = "mybinder.org is owned by Chris Holdgraf"
+domain = "mybinder.org"
+name = "Chris Holdgraf"
+"""
+
+
+def test_redacted_owner_name_is_unverifiable(env: dict[str, str]) -> None:
+    result = run_single(OWNER, env)
+    assert result.status is Status.UNVERIFIABLE
+    assert "name" in result.message and "Registrant Name: REDACTED FOR PRIVACY" in result.message
+
+
+def test_published_owner_name_is_checked(world: World, env: dict[str, str]) -> None:
+    world.whois.scenario.publish_contact("mybinder.org", DOCUMENTED_EMAIL)
+    assert run_single(OWNER, env).status is Status.OK
+    world.whois.scenario.publish_contact("mybinder.org", DOCUMENTED_EMAIL, name="Jane Doe")
+    result = run_single(OWNER, env)
+    assert result.status is Status.DRIFT
+    assert "Chris Holdgraf" in result.message and "Jane Doe" in result.message

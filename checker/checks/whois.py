@@ -42,6 +42,10 @@ class RegistrarParams(DomainParams):
 class ContactParams(DomainParams):
     email: list[str] | None = Field(default=None, description="documented contact email(s)")
     organization: str | None = Field(default=None, description="documented registrant org")
+    name: str | None = Field(
+        default=None,
+        description="documented registrant (owner) name; registries redact it for persons",
+    )
 
     @field_validator("email", mode="before")
     @classmethod
@@ -55,8 +59,8 @@ class ContactParams(DomainParams):
 
     @model_validator(mode="after")
     def _something(self) -> ContactParams:
-        if not self.email and not self.organization:
-            raise ValueError("give email and/or organization: the contact fact to verify")
+        if not (self.email or self.organization or self.name):
+            raise ValueError("give email, organization and/or name: the contact fact to verify")
         return self
 
 
@@ -94,6 +98,16 @@ def observe_registrar(params: RegistrarParams, ctx: CheckContext) -> Observation
         return _absent(record, ("registrar", "iana_id"))
     if record.registrar is None and record.iana_id is None:
         raise CheckError(f"{record.source} named no registrar", evidence=record.evidence)
+    # ccTLD registries often publish no IANA id (their registrars need no ICANN accreditation).
+    for wanted, seen, what in (
+        (params.names, record.registrar, "name"),
+        (params.iana_id, record.iana_id, "IANA id"),
+    ):
+        if wanted is not None and seen is None:
+            raise Unverifiable(
+                f"{record.source} does not publish the registrar's {what} for {params.domain}",
+                evidence=record.evidence,
+            )
     return _seen(record, registrar=record.registrar, iana_id=record.iana_id)
 
 
@@ -107,10 +121,12 @@ def _why_unverifiable(params: ContactParams, record: Registration) -> str | None
         gaps.append("email")
     if params.organization and contacts.organization is None:
         gaps.append("organization")
+    if params.name and contacts.name is None:
+        gaps.append("name")
     if not gaps:
         return None
     what = gaps[0]
-    hidden = [r for r in contacts.redacted if what in r.casefold()]
+    hidden = contacts.hides(what)
     if hidden:
         return (
             f"the contact {what} of {record.domain} is redacted by {record.source} "
@@ -122,12 +138,16 @@ def _why_unverifiable(params: ContactParams, record: Registration) -> str | None
 def observe_contact(params: ContactParams, ctx: CheckContext) -> Observation:
     record = _lookup(params.domain, ctx, need_contacts=True)
     if not record.exists:
-        return _absent(record, ("emails", "organization"))
+        return _absent(record, ("emails", "organization", "name"))
     reason = _why_unverifiable(params, record)
     if reason is not None:
         raise Unverifiable(reason, evidence=record.evidence)
+    contacts = record.contacts
     return _seen(
-        record, emails=list(record.contacts.emails), organization=record.contacts.organization
+        record,
+        emails=list(contacts.emails),
+        organization=contacts.organization,
+        name=contacts.name,
     )
 
 
@@ -167,6 +187,8 @@ def _contact_expect(params: ContactParams) -> dict[str, Any]:
         expect["emails"] = {"includes": params.email}
     if params.organization:
         expect["organization"] = {"contains": params.organization}
+    if params.name:
+        expect["name"] = {"contains": params.name}
     return expect
 
 
@@ -200,13 +222,14 @@ CHECK_TYPES: list[CheckType[Any]] = [
     ),
     CheckType(
         name="whois.contact",
-        summary="documented contact email / organisation; redacted data is unverifiable",
+        summary="documented contact email / organisation / owner; redacted data is unverifiable",
         params=ContactParams,
         observe=observe_contact,
         fields={
             "exists": EXISTS,
             "emails": "visible registrant/admin/tech emails, lower-case",
             "organization": "registrant organisation",
+            "name": "registrant name",
             "source": SOURCE,
         },
         default_expect=_contact_expect,

@@ -85,7 +85,7 @@ def lookup(
         )
     data = _domain_object(response, url)
     registrar = _entity_with_role(data.get("entities"), "registrar")
-    contacts = _contacts(data)
+    contacts = contacts_of(data)
     evidence = [_evidence(response, data)]
     if need_contacts and not contacts.published:
         link = _related_link(data, registrar)
@@ -132,7 +132,7 @@ def _registrar_contacts(url: str, ctx: CheckContext, timeout: float) -> tuple[Co
     if response.status == 404:
         return Contacts(), response.evidence()
     data = _domain_object(response, url)
-    return _contacts(data), _evidence(response, data)
+    return contacts_of(data), _evidence(response, data)
 
 
 def _dicts(value: Any) -> Iterator[dict[str, Any]]:
@@ -206,7 +206,7 @@ def _related_link(data: dict[str, Any], registrar: dict[str, Any] | None) -> str
     return None
 
 
-def _contacts(data: dict[str, Any]) -> Contacts:
+def contacts_of(data: dict[str, Any]) -> Contacts:
     builder = ContactBuilder()
     for role in CONTACT_ROLES:
         entity = _entity_with_role(data.get("entities"), role)
@@ -220,23 +220,26 @@ def _contacts(data: dict[str, Any]) -> Contacts:
         if not emails:
             for prop in _vcard(entity):
                 if prop[0] == "contact-uri":  # a web form instead of an address
-                    builder.hidden(f"{label} Email: contact via {_flatten(prop[3])}")
+                    uri = _flatten(prop[3])
+                    builder.hidden(f"{label} Email", f"{label} Email: contact via {uri}")
         if role == "registrant":
-            builder.org(f"{label} Organization", _vcard_text(entity, "org") or "")
+            builder.text(f"{label} Organization", _vcard_text(entity, "org") or "")
+            builder.text(f"{label} Name", _vcard_text(entity, "fn") or "")
         for remark in _dicts(entity.get("remarks")):
             title = str(remark.get("title", ""))
-            if "redacted" in title.lower():
-                builder.hidden(f"{label}: {title}")
+            if "redacted" in title.lower():  # e.g. "EMAIL REDACTED FOR PRIVACY"
+                field = title.split()[0].title()
+                if field.casefold() not in ("email", "organization", "name"):
+                    field = "Contact"  # a generic remark covers the whole contact
+                builder.hidden(f"{label} {field}", f"{label}: {title}")
     for item in _dicts(data.get("redacted")):  # RFC 9537
         name = item.get("name")
         if not isinstance(name, dict):
             continue
         what = str(name.get("type") or name.get("description") or "").strip()
         method = str(item.get("method", "removal"))
-        if what.lower().endswith("contact"):
-            builder.hidden(f"{what} ({method}: email and organization)")
-        elif what:
-            builder.hidden(f"{what} ({method})")
+        if what:
+            builder.hidden(what, f"{what} ({method})")
     return builder.build()
 
 

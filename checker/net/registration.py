@@ -55,9 +55,11 @@ def as_utc(value: datetime) -> datetime:
 
 
 def parse_iso_date(text: str) -> datetime | None:
-    """RDAP event dates are RFC 3339; a few servers add fractions or omit the zone."""
+    """RDAP event dates are RFC 3339; servers add fractions of any length or omit the zone
+    (Python 3.10's ``fromisoformat`` only takes 3 or 6 fraction digits: drop them)."""
+    cleaned = re.sub(r"\.\d+", "", text.strip()).replace("Z", "+00:00").replace("z", "+00:00")
     try:
-        return as_utc(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+        return as_utc(datetime.fromisoformat(cleaned))
     except ValueError:
         return None
 
@@ -72,17 +74,37 @@ def is_proxy(value: str) -> bool:
     return any(marker in lowered for marker in PROXY_MARKERS)
 
 
+CONTACT_FIELDS = ("email", "organization", "name")
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """One thing a source said it hides, and which contact fields that covers."""
+
+    fields: tuple[str, ...]
+    text: str  # e.g. "Registrant Email: REDACTED FOR PRIVACY"
+
+
 @dataclass(frozen=True)
 class Contacts:
     """The contact data a source published: visible values, and what it said was hidden."""
 
-    emails: tuple[str, ...] = ()
-    organization: str | None = None
-    redacted: tuple[str, ...] = ()  # e.g. "Registrant Email: REDACTED FOR PRIVACY"
+    emails: tuple[str, ...] = ()  # registrant, admin and tech addresses
+    organization: str | None = None  # registrant organisation
+    name: str | None = None  # registrant name
+    redacted: tuple[Redaction, ...] = ()
     published: bool = False  # False: the source has no contact section at all (thin registry)
 
-    def hides(self, what: str) -> bool:
-        return any(what in item.casefold() for item in self.redacted)
+    def hides(self, what: str) -> tuple[str, ...]:
+        """How the source said it hides ``what`` (empty when it did not)."""
+        return tuple(r.text for r in self.redacted if what in r.fields)
+
+
+def _fields_of(label: str) -> tuple[str, ...]:
+    lowered = label.casefold()
+    if lowered.endswith("contact"):  # a whole contact removed
+        return CONTACT_FIELDS
+    return tuple(f for f in CONTACT_FIELDS if lowered.endswith(f) or f"{f} " in lowered)
 
 
 class ContactBuilder:
@@ -91,7 +113,8 @@ class ContactBuilder:
     def __init__(self) -> None:
         self.emails: list[str] = []
         self.organization: str | None = None
-        self.redacted: list[str] = []
+        self.name: str | None = None
+        self.redacted: list[Redaction] = []
         self.published = False
 
     def email(self, label: str, value: str) -> None:
@@ -103,26 +126,31 @@ class ContactBuilder:
             if value.lower() not in self.emails:
                 self.emails.append(value.lower())
         else:
-            self.redacted.append(f"{label}: {value}")
+            self.hidden(label, f"{label}: {value}")
 
-    def org(self, label: str, value: str) -> None:
+    def text(self, label: str, value: str) -> None:
+        """The registrant's organisation or name: a person or company, unless it is a marker."""
         value = value.strip()
         if not value:
             return
         self.published = True
         if is_redaction(value) or is_proxy(value):
-            self.redacted.append(f"{label}: {value}")
-        elif self.organization is None:
-            self.organization = value
+            self.hidden(label, f"{label}: {value}")
+        elif label.casefold().endswith("name"):
+            self.name = self.name or value
+        else:
+            self.organization = self.organization or value
 
-    def hidden(self, description: str) -> None:
+    def hidden(self, label: str, description: str) -> None:
+        """``label`` names the field ("Registrant Email", "Administrative Contact")."""
         self.published = True
-        self.redacted.append(description)
+        self.redacted.append(Redaction(_fields_of(label), description))
 
     def build(self) -> Contacts:
         return Contacts(
             emails=tuple(self.emails),
             organization=self.organization,
+            name=self.name,
             redacted=tuple(dict.fromkeys(self.redacted)),
             published=self.published,
         )

@@ -50,12 +50,13 @@ IANA_ID = re.compile(r"^\s*Registrar IANA ID:\s*(\d+)\s*$", re.I | re.M)
 REFERRAL = re.compile(r"^\s*(?:Registrar )?WHOIS Server:\s*(\S+)\s*$", re.I | re.M)
 IANA_REFER = re.compile(r"^\s*(?:refer|whois):\s*(\S+)\s*$", re.I | re.M)
 CONTACT_LINE = re.compile(
-    r"^\s*(Registrant|Admin|Tech)\s+(Email|Organization)\s*:[ \t]*(.*?)\s*$", re.I | re.M
+    r"^\s*(Registrant|Admin|Tech)\s+(Email|Organization|Name)\s*:[ \t]*(.*?)\s*$", re.I | re.M
 )
 RELEVANT = re.compile(
     r"^\s*(?:Domain Name|Registrar|Registrar IANA ID|Registrar WHOIS Server|Whois Server"
     r"|Registry Expiry Date|Registrar Registration Expiration Date|Expiration Date"
-    r"|Name Server|Registrant Organization|Registrant Email|Admin Email|Tech Email"
+    r"|Name Server|Registrant Name|Registrant Organization|Registrant Email|Admin Email"
+    r"|Tech Email"
     r"|refer|>>> Last update)\b.*$",
     re.I | re.M,
 )
@@ -292,5 +293,5 @@ def _contacts(text: str) -> Contacts:
         if kind == "Email":
             builder.email(label, value)
         elif role == "Registrant":
-            builder.org(label, value)
+            builder.text(label, value)
     return builder.build()

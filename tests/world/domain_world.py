@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 DOCUMENTED_EMAIL = "binder-team@googlegroups.com"
+DOCUMENTED_OWNER = "Chris Holdgraf"
 CLOUDFLARE_NS = ["chad.ns.cloudflare.com", "dina.ns.cloudflare.com"]
 GKE_IP = "35.202.163.48"
 
@@ -39,6 +40,7 @@ class Domain:
     statuses: list[str] = field(default_factory=lambda: ["clientTransferProhibited"])
     registrant_email: str = DOCUMENTED_EMAIL
     registrant_org: str = ""
+    registrant_name: str = DOCUMENTED_OWNER
     # The registry hides contacts (ICANN Registration Data Policy), as PIR does today.
     registry_redacts: bool = True
     # The registrar hides them too (true for most registrars; used by thin registries).
@@ -125,11 +127,14 @@ class DomainScenario:
         with self._lock:
             self._edit(domain).expires = self.now + timedelta(days=days, hours=12)
 
-    def publish_contact(self, domain: str, email: str, org: str = "") -> None:
+    def publish_contact(
+        self, domain: str, email: str, org: str = "", name: str = DOCUMENTED_OWNER
+    ) -> None:
         """The registrant consented to publication: the registry shows real values."""
         with self._lock:
             record = self._edit(domain)
             record.registrant_email, record.registrant_org = email, org
+            record.registrant_name = name
             record.registry_redacts = False
 
     def redact_at_registrar(self, domain: str) -> None:

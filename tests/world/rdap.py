@@ -78,7 +78,7 @@ def _contact_entities(domain: Domain, redacted: bool) -> list[dict[str, Any]]:
             ]
         else:
             props = [
-                ["fn", {}, "text", "Binder Team"],
+                ["fn", {}, "text", domain.registrant_name],
                 ["email", {}, "text", domain.registrant_email],
                 ["adr", {}, "text", ["", "", "", "Berkeley", "CA", "94720", "US"]],
             ]

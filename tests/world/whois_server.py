@@ -65,7 +65,7 @@ def _contact_block(domain: Domain, redacted: bool) -> str:
     for role in ("Registrant", "Admin", "Tech"):
         prefix = "Registry Registrant ID" if role == "Registrant" else f"Registry {role} ID"
         lines.append(f"{prefix}: {REDACTED if redacted else ''}")
-        lines.append(f"{role} Name: {REDACTED if redacted else 'Binder Team'}")
+        lines.append(f"{role} Name: {REDACTED if redacted else domain.registrant_name}")
         org = domain.registrant_org if role == "Registrant" else (REDACTED if redacted else "")
         lines.append(f"{role} Organization: {org}")
         for part in ("Street", "City", "Postal Code", "Phone", "Phone Ext", "Fax", "Fax Ext"):
