@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.dns_delay import DelayedResolver, upstream_of
 from bench.harness import Measured, median, run_cli
 from bench.world import Template, candidate_templates, config_text, inject_latency, safe_env
 from checker.engine.config import ConfigError, parse_config
@@ -80,7 +81,14 @@ def measure(
     for _ in range(runs):
         world.reset()
         undelayed = inject_latency(world, LATENCY_S)
-        samples.append(run_cli(text, safe_env(world)))
+        env = safe_env(world)
+        resolvers = env.get("CHECKER_DNS_RESOLVERS", "")
+        if "dns" in undelayed and resolvers:
+            undelayed.remove("dns")  # delayed by a relay in front of the fake instead
+            with DelayedResolver(upstream_of(resolvers), LATENCY_S) as relay:
+                samples.append(run_cli(text, {**env, "CHECKER_DNS_RESOLVERS": relay.address}))
+        else:
+            samples.append(run_cli(text, env))
     world.reset()
     walls = [s.report["duration_s"] for s in samples]
     slowest = [max(r["duration_s"] for r in s.report["results"]) for s in samples]

@@ -91,7 +91,8 @@ def render(
         "",
         f"Families in the mix: {', '.join(families)} ({len(templates)} check types, cycled to "
         f"{CHECKS} checks). Every fake that can delays each response by "
-        f"{LATENCY_S * 1000:.0f} ms (`inject('latency')`); settings: `retries = 0`, "
+        f"{LATENCY_S * 1000:.0f} ms (`inject('latency')`; DNS answers go through a delaying "
+        "relay, `bench/dns_delay.py`); settings: `retries = 0`, "
         "`confirm_delay = 0`, `timeout = 15`."
         + (
             f" Not delayed (their fakes have no latency fault, so they answer at loopback "
@@ -116,7 +117,7 @@ def render(
         "",
         f"With `concurrency = {CHECKS}` every check runs at once, so the run takes about one "
         "check's time where a sequential tool would take the sum. The slowest checks make "
-        "several calls in sequence, each delayed (e.g. a token exchange, then the API). "
+        "several calls in sequence, each delayed, and load their client library on first use. "
         "The default "
         "(`concurrency = 8`) is shown for comparison: there the run takes about "
         f"{CHECKS} / 8 rounds of the slowest check, by design (it bounds load on the services).",
