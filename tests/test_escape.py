@@ -31,6 +31,7 @@ def test_comments_cannot_open_or_close() -> None:
 def test_controls_and_bidi_are_stripped_but_newlines_kept() -> None:
     assert strip_controls("a\x00b\u202ec\x1b[31md\ne\tf") == "abc[31md\ne\tf"
     assert terminal_safe("a\nb\x1b") == "a b"
+    assert strip_controls("a\ud800b\u061c") == "ab"  # a lone surrogate breaks every encoder
 
 
 def test_markdown_inline_escapes_html_and_links() -> None:

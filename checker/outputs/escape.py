@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 
-# C0/C1 controls except tab and newline, plus the bidi overrides and isolates (Trojan Source).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# C0/C1 controls except tab and newline, the bidi overrides and isolates (Trojan Source), and
+# lone surrogates (a JSON "\\ud800" decodes to one; no encoder accepts it).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ud800-\udfff]"
+)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
 ZWSP = "\u200b"
 

@@ -71,7 +71,7 @@ def fingerprint(result: Result) -> str:
 
 
 def size(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def stamp(when: datetime) -> str:
