@@ -71,6 +71,25 @@ FAMILIES = [
         "gcp",
         "CHECKER_GCP_ENDPOINT",
     ),
+    # Organisation checks take other paths (Docker Hub falls back to the repository listing).
+    Family(
+        "github-org",
+        'type = "github.organization"\norg = "jupyterhub"',
+        "github",
+        "GITHUB_API_URL",
+    ),
+    Family(
+        "quay-org",
+        'type = "quay.organization"\norganization = "jupyterhub"',
+        "quay",
+        "CHECKER_QUAY_URL",
+    ),
+    Family(
+        "dockerhub-org",
+        'type = "dockerhub.organization"\norganization = "jupyterhub"',
+        "dockerhub",
+        "CHECKER_DOCKERHUB_URL",
+    ),
     # RDAP first, WHOIS as fallback: an RDAP fault is only visible with WHOIS down too.
     Family("rdap", 'type = "whois.registrar"\ndomain = "mybinder.org"', "rdap", "CHECKER_RDAP_URL"),
 ]
@@ -110,13 +129,12 @@ HTTP_FAULTS = [
 NOT_FAULTS_FOR = {("http", "html"), ("http", "truncated-json")}
 # Cases that give `error` in time but whose message does not name the fault yet (strict: the
 # day they do, this list must shrink).
-KNOWN_GAPS = {
-    ("github", "10mb"): pytest.mark.xfail(
-        strict=True,
-        reason="PyGithub reads the 10 MB body whole (no size cap) and the check only says "
-        "'not GitHub JSON'",
-    ),
-}
+GITHUB_10MB = pytest.mark.xfail(
+    strict=True,
+    reason="PyGithub reads the 10 MB body whole (no size cap) and the check only says "
+    "'not GitHub JSON'",
+)
+KNOWN_GAPS = {("github", "10mb"): GITHUB_10MB, ("github-org", "10mb"): GITHUB_10MB}
 
 WHOIS_FAULTS = [
     Fault("hang", lambda s: s.inject("hang"), TIMED_OUT),
