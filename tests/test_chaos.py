@@ -4,7 +4,8 @@ Every night the true state of each documented fact moves at random (a drift appe
 or is observed differently; a check is removed from checks.toml or comes back), the run
 itself is noisy (some checks come back ``error`` or ``unverifiable``), and any GitHub call may
 fail: a 5xx (sometimes *after* the write took effect, as a 502 on create can), a reset
-connection, a secondary rate limit, or the run killed after a few writes.
+connection, a secondary rate limit, the primary rate limit spent, or the run killed after a
+few writes.
 
 Invariants, after every night:
 - at most one open managed issue per check, whatever failed (and never a second issue filed
@@ -121,7 +122,9 @@ class Nights:
     def inject_faults(self) -> None:
         github = self.world.github
         for _ in range(self.rng.choice([0, 1, 1, 2, 3])):
-            kind = self.rng.choice(["5xx", "5xx-after", "reset", "secondary", "killed"])
+            kind = self.rng.choice(
+                ["5xx", "5xx-after", "reset", "secondary", "killed"] * 4 + ["primary"]
+            )
             method = self.rng.choice([None, "GET", "POST", "PATCH"])
             path = self.rng.choice(PATHS)
             self.faults[kind] += 1
@@ -133,6 +136,8 @@ class Nights:
                 github.inject("reset", path_prefix=path, times=1)
             elif kind == "secondary":
                 github.secondary_limit(method, path, retry_after=0)
+            elif kind == "primary":  # the hourly budget is spent: 403, remaining 0, reset later
+                github.primary_limit_exhausted()
             else:
                 github.cut_writes_after(self.rng.randrange(0, 4))
 
@@ -142,6 +147,7 @@ class Nights:
         with github.state_lock:
             github.write_faults.clear()
             github.write_budget = None
+            github.rate_remaining = 4999
 
     # --- one night -------------------------------------------------------------------------
     def sync(self, report: RunReport) -> bool:
