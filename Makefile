@@ -42,7 +42,7 @@ pytest: $(STAMP)
 
 # The long seeded issue-sync chaos run (make test runs a short one); CHAOS_SEED reproduces one.
 chaos: $(STAMP)
-	$(BIN)/python -m pytest -q -m chaos tests/test_chaos.py
+	$(BIN)/python -m pytest -q -s -m chaos tests/test_chaos.py
 
 # Benchmarks against the loopback world; rewrites docs/benchmarks.md.
 bench: $(STAMP)

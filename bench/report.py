@@ -167,4 +167,15 @@ def render(
     ]
     if budget is not None:
         lines += ["", *budget.section()]
+    lines += [
+        "",
+        "## What these figures do not show",
+        "",
+        "- Real networks: latency here is injected on loopback (a fixed 300 ms per response), "
+        "not real round trips, TLS handshakes or DNS lookups of the service names.",
+        "- Real rate limits: public services throttle a burst of 40 anonymous calls; "
+        "`concurrency` bounds that burst, and the runner retries 429s with their Retry-After.",
+        "- Memory is the peak RSS of the whole checker process (interpreter, pydantic, every "
+        "client library a family loads), so most of it is fixed cost, not per check.",
+    ]
     return "\n".join(lines) + "\n"
