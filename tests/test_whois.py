@@ -351,3 +351,15 @@ def test_published_owner_name_is_checked(world: World, env: dict[str, str]) -> N
     result = run_single(OWNER, env)
     assert result.status is Status.DRIFT
     assert "Chris Holdgraf" in result.message and "Jane Doe" in result.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "55000000002 Connection refused; access control limit reached.\n",
+        "Error: The WHOIS query quota for 192.0.2.1 has been exceeded.\n",
+    ],
+)
+def test_rate_limit_answers_say_so(text: str) -> None:
+    with pytest.raises(CheckError, match="refused the query"):
+        parse(text)
