@@ -36,7 +36,7 @@ DEADLINE_MARGIN_S = 0.1  # finish (with our own message) before the runner's har
 RECORD = re.compile(r"^\s*Domain(?: Name)?:\s*\S", re.I | re.M)
 RATE_LIMITED = re.compile(
     r"limit exceeded|limit reached|excessive query|excessive querying|query rate|rate limit"
-    r"|too many|quota[\w ]*exceeded|exceeded the maximum|try again later"
+    r"|too many|quota\b.{0,60}exceeded|exceeded the maximum|try again later"
     r"|temporarily (?:denied|blocked|unavailable)"
     r"|access denied|has been blocked",
     re.I,
