@@ -218,6 +218,58 @@ def test_refused_port_gives_error(family: Family, world: World) -> None:
     assert_error(family, world, env, pattern, site)
 
 
+# Where each JSON family's documented answer lives on its fake.
+DOCUMENTED = {
+    "github": "/repos/jupyterhub/mybinder.org-deploy",
+    "quay": "/api/v1/repository/jupyterhub/repo2docker",
+    "dockerhub": "/v2/namespaces/jupyterhub/repositories/k8s-hub",
+    "gcp": "/v3/projects/binderhub-288415",
+    "rdap": "/rdap/domain/mybinder.org",
+}
+NAN_GAP = pytest.mark.xfail(
+    strict=True,
+    reason="PyGithub parses NaN/Infinity into raw_data: in a judged field (public_repos) it is "
+    "judged as drift, and it reaches the JSON report",
+)
+
+
+def json_cases() -> list[object]:
+    out: list[object] = []
+    for family in FAMILIES:
+        if family.name not in DOCUMENTED:
+            continue
+        for kind in ("nan", "infinity", "deep"):
+            # The Google client parses into typed messages: an unknown field is dropped, and a
+            # NaN in a typed field is refused ("Failed to parse"), so there is nothing to see.
+            if family.name == "gcp" and kind != "deep":
+                continue
+            marks = NAN_GAP if family.name == "github" and kind != "deep" else ()
+            out.append(pytest.param(family, kind, id=f"{family.name}-{kind}", marks=marks))
+    return out
+
+
+def nonstandard(kind: str, documented: str) -> bytes:
+    if kind == "deep":
+        return b"[" * 200_000  # 200 kB: under every size cap, past any recursion limit
+    constant = {"nan": "NaN", "infinity": "-Infinity"}[kind]
+    return ("{" + f'"x": {constant}, ' + documented.lstrip()[1:]).encode()
+
+
+@pytest.mark.parametrize(("family", "kind"), json_cases())
+def test_json_that_only_python_accepts_is_error(family: Family, kind: str, world: World) -> None:
+    """NaN/Infinity are not JSON (Python's json accepts them: a NaN observed was judged as
+    drift, then broke strict readers of the JSON report); nesting 200,000 deep is not an
+    answer either (RecursionError)."""
+    import requests
+
+    service = getattr(world, family.service)
+    documented = requests.get(service.url + DOCUMENTED[family.name], timeout=5)
+    assert documented.status_code == 200 and documented.text.lstrip().startswith("{")
+    body = nonstandard(kind, documented.text)
+    service.inject("status", status=200, body=body, headers={"Content-Type": "application/json"})
+    assert_error(family, world, env_for(family, world), r"json|recursion")
+
+
 def test_cli_with_faulted_families_exits_3_with_json_and_no_traceback(
     world: World, tmp_path: Path
 ) -> None:

@@ -66,6 +66,12 @@ def describe_body(body: bytes, content_type: str = "") -> str:
     return "a body that is not JSON (truncated or garbage)"
 
 
+def _not_json(constant: str) -> Any:
+    """Python's json accepts NaN and Infinity; JSON does not, and a NaN observed would be judged
+    (as drift) and then break every strict JSON reader of the report."""
+    raise ValueError(f"{constant} is not JSON")
+
+
 @dataclass(frozen=True)
 class HttpResponse:
     url: str
@@ -81,8 +87,8 @@ class HttpResponse:
     def json(self) -> Any:
         """The body as JSON, or a CheckError saying what came instead (HTML, garbage)."""
         try:
-            return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
+            return json.loads(self.body, parse_constant=_not_json)
+        except (ValueError, UnicodeDecodeError, RecursionError):
             kind = describe_body(self.body, self.headers.get("content-type", ""))
             raise CheckError(
                 f"{self.url} answered HTTP {self.status} with {kind}",
