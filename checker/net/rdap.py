@@ -106,9 +106,7 @@ def lookup(
 
 
 def _get(url: str, ctx: CheckContext, timeout: float) -> HttpResponse:
-    response = ctx.http.get(
-        url, timeout=min(timeout, ctx.call_timeout()), headers=ACCEPT, accept_statuses=(404,)
-    )
+    response = ctx.http.get(url, timeout=min(timeout, ctx.call_timeout()), headers=ACCEPT)
     if response.status not in (200, 404):
         # 400/401/403 from a registry mean this client cannot use the service right now.
         raise CheckError(
