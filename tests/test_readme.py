@@ -78,3 +78,13 @@ def test_the_copy_paste_workflow_pins_everything_but_the_action_itself() -> None
     for ref in uses[:2] + uses[3:]:
         assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", ref), ref
     assert job["steps"][0]["with"]["persist-credentials"] is False
+
+
+def test_every_parameter_and_field_of_every_check_type_is_named() -> None:
+    missing = {
+        f"{name}: {key}"
+        for name, check_type in registry().items()
+        for key in [*check_type.params.model_fields, *check_type.fields]
+        if f"`{key}`" not in README
+    }
+    assert missing == set()
