@@ -270,6 +270,44 @@ def test_json_that_only_python_accepts_is_error(family: Family, kind: str, world
     assert_error(family, world, env_for(family, world), r"json|recursion")
 
 
+@pytest.mark.parametrize("fmt", ["json", "text", "markdown"])
+def test_a_lone_surrogate_from_a_service_cannot_crash_the_report(
+    fmt: str, world: World, tmp_path: Path
+) -> None:
+    """JSON may escape half a UTF-16 pair ("\\ud800"); Python decodes it into a string no UTF-8
+    stream can write. It reached stdout through the observed values and the drift sentence."""
+    import requests
+
+    path = DOCUMENTED["dockerhub"]
+    documented = requests.get(world.dockerhub.url + path, timeout=5).text
+    body = documented.replace('"description": ', '"description": "\\ud800 evil", "x": ', 1)
+    assert body != documented
+    world.dockerhub.inject("status", status=200, body=body.encode(), headers={"X": "1"})
+    config = tmp_path / "checks.toml"
+    config.write_text(
+        SETTINGS + config_text_for_dockerhub() + 'expect.description = { contains = "hub" }\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "checker", "run", "--config", str(config), "--format", fmt],
+        env={**world.env(), "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+        capture_output=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1, proc.stderr.decode(errors="replace")  # drift, not a crash
+    assert b"Traceback" not in proc.stderr
+    out = proc.stdout.decode("utf-8")  # strict: the report is valid UTF-8
+    if fmt == "json":
+        assert "\ufffd evil" in json.loads(out)["results"][0]["observed"]["description"]
+
+
+def config_text_for_dockerhub() -> str:
+    return (
+        '[[check]]\nid = "hub"\ndescription = "k8s-hub is on Docker Hub"\n'
+        'type = "dockerhub.repository"\nrepository = "jupyterhub/k8s-hub"\n'
+    )
+
+
 def test_cli_with_faulted_families_exits_3_with_json_and_no_traceback(
     world: World, tmp_path: Path
 ) -> None:

@@ -8,11 +8,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import string
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,12 @@ from hypothesis import strategies as st
 
 from checker.engine.config import COMMON_KEYS, ENV_OVERRIDES, Config, ConfigError, parse_config
 from checker.engine.matchers import Matcher, coerce, show
+from checker.engine.model import Evidence, Observation, Result, Status, utcnow
 from checker.engine.registry import registry
+from checker.engine.runner import RunReport, judge
+from checker.outputs.json_report import render_json
+from checker.outputs.markdown import render_markdown
+from checker.outputs.text import render_text
 from tests.helpers import cli
 
 if sys.version_info >= (3, 11):
@@ -424,3 +431,70 @@ def test_config_errors_stay_one_line_whatever_the_file_quotes(text: str) -> None
     with pytest.raises(ConfigError) as info:
         parse_config(text, Path("checks.toml"), {})
     assert "\n" not in str(info.value) and "\x1b" not in str(info.value)
+
+
+# --- judging and reporting never crash on what a service sent ---------------------------------
+
+OUTSIDE_TEXT = st.text(max_size=200) | st.sampled_from(
+    ["\x1b[31mred", "@octocat #1", "<!-- x -->", "| a | b |", "\u202eevil", "```", "\ud800"]
+)
+finite_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | OUTSIDE_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(OUTSIDE_TEXT, inner, max_size=4),
+    max_leaves=10,
+)
+
+
+def _http_check(expect: dict[str, Any]) -> Any:
+    text = '[[check]]\nid = "c"\ntype = "http.status"\ndescription = "d"\nurl = "http://127.0.0.1:9/"\n'
+    config = parse_config(text, Path("checks.toml"), {})
+    check = config.checks[0]
+    return replace(check, expect={**check.expect, **{k: coerce(v) for k, v in expect.items()}})
+
+
+@PROPERTY
+@given(
+    st.dictionaries(st.sampled_from(["status", "body", "final_url"]), matchers, max_size=3),
+    st.dictionaries(st.sampled_from(["status", "body", "final_url", "extra"]), observed_values),
+)
+def test_judge_never_raises(expect: dict[str, Any], values: dict[str, Any]) -> None:
+    status, message = judge(_http_check(expect), Observation(values=values))
+    assert status in (Status.OK, Status.DRIFT, Status.ERROR) and isinstance(message, str)
+    if "status" not in values:
+        assert status is Status.ERROR  # the check did not report a field it is judged on
+
+
+@PROPERTY
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(list(Status)), OUTSIDE_TEXT, finite_values, OUTSIDE_TEXT),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_every_report_format_renders_any_outside_text(rows: list[tuple[Any, ...]]) -> None:
+    results = tuple(
+        Result(
+            id=f"c-{n}",
+            type="http.status",
+            status=status,
+            message=message,
+            observed={"value": observed},
+            evidence=(Evidence(source="GET x", excerpt=excerpt),),
+        )
+        for n, (status, message, observed, excerpt) in enumerate(rows)
+    )
+    report = RunReport(started_at=utcnow(), duration_s=1.0, results=results)
+    data = json.loads(render_json(report), parse_constant=_reject)  # strict JSON
+    assert [r["id"] for r in data["results"]] == [r.id for r in results]
+    text = render_text(report, colour=False, width=100)
+    assert "\x1b" not in text and "\u202e" not in text
+    assert isinstance(render_markdown(report), str)
+
+
+def _reject(constant: str) -> Any:
+    raise ValueError(f"{constant} in the JSON report")

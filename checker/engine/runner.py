@@ -11,11 +11,12 @@ Three rules keep verdicts honest when the network is not:
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -102,12 +103,37 @@ def _observe(check: CheckConfig, ctx: CheckContext) -> _Attempt:
     return _Attempt(status, message, dict(observation.values), observation.evidence)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(value: Any) -> Any:
+    """JSON may escape a lone UTF-16 surrogate (``"\\ud800"``), which Python decodes into a
+    string no UTF-8 stream can write: one from a service would crash every report. Outside
+    text keeps everything else; the surrogate becomes U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    if isinstance(value, dict):
+        return {_scrub(key): _scrub(item) for key, item in value.items()}
+    return value
+
+
+def _scrubbed(attempt: _Attempt) -> _Attempt:
+    evidence = tuple(
+        replace(e, source=_scrub(e.source), excerpt=_scrub(e.excerpt), raw=_scrub(e.raw))
+        for e in attempt.evidence
+    )
+    observed = None if attempt.observed is None else _scrub(attempt.observed)
+    return replace(attempt, message=_scrub(attempt.message), observed=observed, evidence=evidence)
+
+
 def _attempt_with_deadline(check: CheckConfig, services: Services) -> _Attempt:
     timeout = services.settings.timeout
     ctx = CheckContext(services=services, deadline=time.monotonic() + timeout, check_id=check.id)
     box: list[_Attempt] = []
     worker = threading.Thread(
-        target=lambda: box.append(_observe(check, ctx)),
+        target=lambda: box.append(_scrubbed(_observe(check, ctx))),
         name=f"check-{check.id}",
         daemon=True,
     )
