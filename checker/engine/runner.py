@@ -11,10 +11,11 @@ Three rules keep verdicts honest when the network is not:
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -99,8 +100,27 @@ def _observe(check: CheckConfig, ctx: CheckContext) -> _Attempt:
         return _Attempt(
             Status.ERROR, f"internal error in {check.type}: {type(exc).__name__}: {exc}", None, ()
         )
+    if _not_finite(observation.values):
+        # No fact is NaN or Infinity: they come from JSON that only Python accepts (PyGithub
+        # and others parse it), and a report holding them is not JSON. Could not look.
+        return _Attempt(
+            Status.ERROR,
+            f"{check.type}: the answer held NaN or Infinity, which is not JSON",
+            None,
+            observation.evidence,
+        )
     status, message = judge(check, observation)
     return _Attempt(status, message, dict(observation.values), observation.evidence)
+
+
+def _not_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return any(_not_finite(item) for item in value)
+    if isinstance(value, Mapping):
+        return any(_not_finite(item) for item in value.values())
+    return False
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
