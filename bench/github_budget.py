@@ -136,7 +136,9 @@ class BudgetResult:
             "Real PyGithub against the loopback GitHub; results fed to the sync directly; the "
             "measured night's results equal the night before's (new run time, same "
             "observations). Closed managed issues are still listed (`state=all`: a closed issue "
-            "is reopened rather than duplicated), so pages grow with the issue history.",
+            "is reopened rather than duplicated), so pages grow with the issue history. "
+            "While the identifying label does not exist (no issue ever filed) the sync stops "
+            "after reading it: one call.",
             "",
             "| checks | open managed issues | closed managed issues | issue-list pages | "
             "total calls | writes | calls |",
