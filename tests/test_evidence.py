@@ -13,6 +13,7 @@ import pytest
 from tests.helpers import FAST_SETTINGS, cli
 from tests.test_action import CHECKS as SITE_CHECKS
 from tests.world import World
+from tests.world.httpfake import Reply
 
 CHECKS = (
     SITE_CHECKS
@@ -137,3 +138,20 @@ def test_a_foreign_non_empty_directory_is_refused(world: World, tmp_path: Path) 
     assert "not empty" in err
     assert (target / "precious.txt").read_text() == "keep me"
     assert not (target / "manifest.json").exists()
+
+
+def test_evidence_files_are_safe_to_print_and_keep_every_character(
+    world: World, tmp_path: Path
+) -> None:
+    hostile = "Registrar: Bluehost\r\n\x1b]0;pwned\x07\x1b[2J\u202eevil\r\n"
+    world.site.pages["/"] = Reply.text(hostile)
+    config = tmp_path / "checks.toml"
+    config.write_text(FAST_SETTINGS + CHECKS.format(url=world.site.url))
+    out = tmp_path / "bundle"
+    cli(
+        ["run", "--config", str(config), "--only", "binder-home", "--evidence", str(out)],
+        world.env(),
+    )
+    text = (out / "evidence" / "01-binder-home.txt").read_bytes().decode()
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "Registrar: Bluehost\r\n\\x1b]0;pwned\\x07\\x1b[2J\\u202eevil\r\n" in text

@@ -22,6 +22,22 @@ def strip_controls(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+_CONTROL_OR_CRLF = re.compile(r"\r\n|" + _CONTROL.pattern)
+
+
+def visible_controls(text: str) -> str:
+    """Verbatim text made safe to ``cat``: each control or bidi character is shown as an
+    escape (``\\x1b``, ``\\u202e``) that no terminal obeys; all else, CRLF included, stays."""
+
+    def show(match: re.Match[str]) -> str:
+        char = match.group()
+        if char == "\r\n":
+            return char
+        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+    return _CONTROL_OR_CRLF.sub(show, text)
+
+
 def terminal_safe(text: str) -> str:
     """One line of plain text for a terminal: no escapes, no newlines."""
     return " ".join(strip_controls(text).split())

@@ -27,6 +27,7 @@ from checker import __version__
 from checker.engine.config import Config, ConfigError
 from checker.engine.model import Result, utcnow
 from checker.engine.runner import RunReport
+from checker.outputs.escape import terminal_safe, visible_controls
 from checker.outputs.json_report import report_data
 from checker.outputs.markdown import render_markdown
 
@@ -46,7 +47,8 @@ Every file is plain text; no tool is needed to read it.
   report.json        the same verdicts, machine-readable (schema_version {schema_version})
   evidence/          one file per check: each raw answer the check saw (registry RDAP/WHOIS
                      text, DNS answers, API responses), with the source asked and the
-                     time (UTC) it answered
+                     time (UTC) it answered; control characters in an answer are shown
+                     as escapes such as \\x1b, so the files are safe to print
   SHA256SUMS         SHA-256 of every file above
   manifest.json      tool version, the SHA-256 of checks.toml and of every file above
 
@@ -92,12 +94,13 @@ def evidence_filename(index: int, check_id: str) -> str:
 
 
 def render_evidence(result: Result) -> str:
-    """One check's evidence as plain text: header, then every answer verbatim."""
+    """One check's evidence as plain text: header, then every answer verbatim (control
+    characters shown as escapes, so reading the file in a terminal is safe)."""
     lines = [
         f"check:       {result.id} ({result.type})",
-        f"fact:        {result.description}",
-        f"documented:  {result.doc or '-'}",
-        f"verdict:     {result.status.value}: {result.message}",
+        f"fact:        {terminal_safe(result.description)}",
+        f"documented:  {terminal_safe(result.doc) or '-'}",
+        f"verdict:     {result.status.value}: {terminal_safe(result.message)}",
         f"attempts:    {result.attempts}",
         "",
     ]
@@ -108,11 +111,11 @@ def render_evidence(result: Result) -> str:
         kept = "raw answer" if item.raw else "excerpt (the full answer was not kept)"
         lines += [
             f"===== answer {number} of {len(result.evidence)} =====",
-            f"source:      {item.source}",
+            f"source:      {terminal_safe(item.source)}",
             f"fetched-at:  {item.fetched_at.isoformat()}",
-            f"media-type:  {item.media_type}",
+            f"media-type:  {terminal_safe(item.media_type)}",
             f"----- {kept}, {len(body.encode('utf-8'))} bytes -----",
-            body,
+            visible_controls(body),
             f"===== end of answer {number} =====",
             "",
         ]
