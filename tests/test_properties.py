@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -353,6 +354,21 @@ matcher_args = {
     "at_most": numbers,
 }
 matchers = st.fixed_dictionaries({}, optional=matcher_args).filter(bool)
+# The same operators with TOML's 64-bit integers, for documents written as TOML.
+int64 = st.integers(-(2**63), 2**63 - 1)
+toml_scalars_for_matchers = st.one_of(
+    st.booleans(), int64, st.floats(allow_nan=True, allow_infinity=True), JSON_TEXT
+)
+toml_matchers = st.fixed_dictionaries(
+    {},
+    optional={
+        **matcher_args,
+        "equals": toml_scalars_for_matchers | st.lists(toml_scalars_for_matchers, max_size=4),
+        "one_of": st.lists(toml_scalars_for_matchers, max_size=4),
+        "at_least": int64 | st.floats(),
+        "at_most": int64 | st.floats(),
+    },
+).filter(bool)
 
 
 @settings(max_examples=400, deadline=None)
@@ -498,3 +514,149 @@ def test_every_report_format_renders_any_outside_text(rows: list[tuple[Any, ...]
 
 def _reject(constant: str) -> Any:
     raise ValueError(f"{constant} in the JSON report")
+
+
+CHECK_SAMPLES = {
+    "http.status": st.fixed_dictionaries(
+        {"url": st.sampled_from(["https://mybinder.org/", "http://127.0.0.1:8080/x"])},
+        optional={"expected_status": st.integers(100, 599) | st.lists(st.integers(100, 599))},
+    ),
+    "quay.repository": st.fixed_dictionaries(
+        {"repository": st.just("jupyterhub/repo2docker")},
+        optional={"public": st.booleans(), "tag": st.just("latest")},
+    ),
+    "dns.nameservers": st.fixed_dictionaries(
+        {"zone": st.just("mybinder.org")},
+        optional={"nameservers": st.lists(st.just("ns1.example.org"), min_size=1)},
+    ),
+    "whois.expiry": st.fixed_dictionaries(
+        {"domain": st.just("mybinder.org")}, optional={"days": st.integers(1, 400)}
+    ),
+}
+
+
+@st.composite
+def valid_checks(draw: st.DrawFn, ident: str) -> dict[str, Any]:
+    type_name = draw(st.sampled_from(sorted(set(CHECK_SAMPLES) & set(TYPES))))
+    fields = sorted(registry()[type_name].fields)
+    return {
+        "id": ident,
+        "type": type_name,
+        "description": draw(TOML_TEXT.filter(str.strip)),
+        **draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "doc": TOML_TEXT,
+                    "tags": st.lists(TOML_TEXT, max_size=2),
+                    "enabled": st.just(True),
+                    "expect": st.dictionaries(st.sampled_from(fields), toml_matchers, max_size=2),
+                },
+            )
+        ),
+        **draw(CHECK_SAMPLES[type_name]),
+    }
+
+
+valid_documents = st.fixed_dictionaries(
+    {},
+    optional={
+        "settings": st.fixed_dictionaries(
+            {},
+            optional={
+                "timeout": st.floats(0.1, 100) | st.integers(1, 100),
+                "concurrency": st.integers(1, 64),
+                "retries": st.integers(0, 10),
+                "retry_backoff": st.floats(0, 10),
+                "max_response_bytes": st.integers(1, 10**9),
+                "endpoints": st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "quay": st.just("https://quay.example.org"),
+                        "dns_resolvers": st.lists(st.sampled_from(["1.1.1.1", "[::1]:53"])),
+                        "whois_server": st.sampled_from(["whois.example.org", "127.0.0.1:43"]),
+                    },
+                ),
+            },
+        ),
+        "issues": st.fixed_dictionaries(
+            {},
+            optional={
+                "enabled": st.booleans(),
+                "repository": st.just("jupyterhub/infra-checks"),
+                "labels": st.lists(st.sampled_from(["infra-drift", "ops"]), min_size=1),
+                "max_new": st.integers(0, 100),
+            },
+        ),
+        "check": st.lists(
+            st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,2}", fullmatch=True),
+            min_size=1,
+            max_size=4,
+            unique=True,
+        ).flatmap(lambda ids: st.tuples(*(valid_checks(i) for i in ids)).map(list)),
+    },
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(valid_documents | documents)
+def test_the_json_schema_accepts_every_config_that_loads(doc: dict[str, Any]) -> None:
+    """Editors validate checks.toml with `infra-checker schema`: it must not flag a valid file."""
+    text = dump_toml(doc)
+    assume(load_or_config_error(text) is not None)
+    data = json.loads(json.dumps(tomllib.loads(text), default=str))
+    _schema().validate(data)
+
+
+@functools.cache
+def _schema() -> Any:
+    import jsonschema
+
+    from checker.engine.schema import config_schema_json
+
+    schema = json.loads(config_schema_json())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_the_schema_property_sees_valid_configs() -> None:
+    """The property above is vacuous if no generated document loads: one that must."""
+    text = '[settings]\ntimeout = 5\n[[check]]\nid = "a"\ntype = "http.status"\n'
+    text += 'description = "d"\nurl = "https://mybinder.org/"\nexpect.status = 200\n'
+    assert load_or_config_error(text) is not None
+    _schema().validate(tomllib.loads(text))
+
+
+@PROPERTY
+@given(valid_documents)
+def test_every_well_typed_document_loads(doc: dict[str, Any]) -> None:
+    """What the reference says is valid loads (and keeps the schema property above honest)."""
+    text = dump_toml(doc)
+    try:
+        parse_config(text, Path("checks.toml"), {})
+    except ConfigError as exc:
+        raise AssertionError(f"{exc}\n{text}") from None
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[settings]\nretries = false\n", "retries"),
+        ("[settings]\ntimeout = true\n", "timeout"),
+        ("[issues]\nenabled = 1\n", "enabled"),
+        (
+            '[[check]]\nid = "a"\ntype = "http.status"\ndescription = "d"\n'
+            'url = "https://mybinder.org/"\nexpected_status = true\n',
+            "expected_status",
+        ),
+    ],
+)
+def test_values_of_the_wrong_toml_type_are_config_errors(text: str, key: str) -> None:
+    """Found by the schema property: pydantic's lax mode read `false` as 0 and `true` as 1,
+    so a file the JSON Schema rejects loaded and ran with a number nobody wrote."""
+    with pytest.raises(ConfigError, match=f'key "{key}"'):
+        parse_config(text, Path("checks.toml"), {})

@@ -38,6 +38,10 @@ else:  # pragma: no cover - exercised on Python 3.10 in CI
 
 CHECK_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 COMMON_KEYS = frozenset({"id", "type", "description", "doc", "tags", "expect", "enabled"})
+# TOML values are typed already: `retries = false` or `timeout = true` is a mistake to report,
+# not a number to coerce (pydantic's lax mode reads them as 0 and 1), and the JSON Schema
+# editors use says the same.
+STRICT = True
 
 
 class ConfigError(Exception):
@@ -249,7 +253,7 @@ def _load_check(
         raise ConfigError(f'{label}: key "tags": must be a list of strings')
     param_data = {k: v for k, v in raw.items() if k not in COMMON_KEYS}
     try:
-        params = check_type.params.model_validate(param_data)
+        params = check_type.params.model_validate(param_data, strict=STRICT)
     except ValidationError as exc:
         raise ConfigError(f"{label}: {_describe_errors(exc)}") from None
     expect_raw = raw.get("expect", {})
@@ -329,13 +333,13 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
     if not isinstance(settings_raw, dict) or not isinstance(issues_raw, dict):
         raise ConfigError(f"{where}: [settings] and [issues] must be tables")
     try:
-        settings = Settings.model_validate(_apply_env(settings_raw, env))
+        settings = Settings.model_validate(_apply_env(settings_raw, env), strict=STRICT)
     except ValidationError as exc:
         overridden = [v for v in ENV_OVERRIDES if env.get(v)]
         hint = f" (environment overrides in effect: {', '.join(overridden)})" if overridden else ""
         raise ConfigError(f"{where}: [settings]: {_describe_errors(exc)}{hint}") from None
     try:
-        issues = IssueSettings.model_validate(issues_raw)
+        issues = IssueSettings.model_validate(issues_raw, strict=STRICT)
     except ValidationError as exc:
         raise ConfigError(f"{where}: [issues]: {_describe_errors(exc)}") from None
     if not isinstance(checks_raw, list):
