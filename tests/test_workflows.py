@@ -133,3 +133,10 @@ def test_no_expression_is_interpolated_into_a_shell_script() -> None:
     for path in all_files():
         for step in steps_of(path):
             assert "${{" not in step.get("run", ""), f"{path.name}: {step.get('name')}"
+
+
+def test_the_drift_check_passes_only_inputs_the_action_declares() -> None:
+    inputs = set(load(ROOT / "action.yml")["inputs"])
+    (step,) = [s for s in steps_of(WORKFLOWS / "drift-check.yml") if s.get("uses") == "./"]
+    assert set(step["with"]) <= inputs
+    assert step["with"]["config"] == "checks.toml"
