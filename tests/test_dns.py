@@ -90,6 +90,35 @@ def test_nxdomain_is_drift_when_the_record_is_documented(world: World) -> None:
     assert "NXDOMAIN" in result.evidence[0].excerpt
 
 
+def test_nxdomain_carries_the_zone_soa_that_makes_it_believable(world: World) -> None:
+    world.dns.scenario.set_records("gke.mybinder.org", "A", [])
+    result = run_single(GKE_RESOLVES, world.env())
+    assert result.status is Status.DRIFT
+    asked = [(q.name, q.rdtype) for q in world.dns.queries]
+    assert ("org", "SOA") not in asked  # the SOA in the answer was proof enough
+
+
+def test_a_resolver_denying_everything_is_an_error_never_drift(world: World) -> None:
+    # A filtering or offline resolver (captive portal, sandbox, DNS firewall) answers
+    # NXDOMAIN for every name, without the SOA a real negative answer carries.
+    world.dns.inject("nxdomain")
+    for check in (GKE_RESOLVES, CLOUDFLARE_NS):
+        result = run_single(check, world.env())
+        assert result.status is Status.ERROR, result.message
+        assert "NXDOMAIN without the zone's SOA" in result.message
+        assert "denies that org. exists too" in result.message
+
+
+def test_nxdomain_without_soa_is_believed_when_the_tld_resolves(world: World) -> None:
+    # Some resolvers strip the authority section; the TLD still answering shows they are
+    # connected, so the missing name really is missing.
+    world.dns.scenario.set_records("gke.mybinder.org", "A", [])
+    world.dns.inject("nxdomain", suffix="gke.mybinder.org")
+    result = run_single(GKE_RESOLVES, world.env())
+    assert result.status is Status.DRIFT, result.message
+    assert ("org", "SOA") in [(q.name, q.rdtype) for q in world.dns.queries]
+
+
 def test_no_answer_is_drift_when_the_record_is_documented(world: World) -> None:
     result = run_single(record_check("gke.mybinder.org", "AAAA"), world.env())
     assert result.status is Status.DRIFT

@@ -6,7 +6,10 @@ deadline; dnspython retries a truncated UDP answer over TCP by itself. Nothing i
 the look that confirms a drift is a fresh one.
 
 NXDOMAIN and "no answer" are definite facts (the name or record does not exist); SERVFAIL,
-REFUSED, timeouts and "no nameserver could answer" mean we could not look.
+REFUSED, timeouts and "no nameserver could answer" mean we could not look. A true NXDOMAIN
+carries the SOA of the closest enclosing zone (RFC 2308); one without it comes from a
+resolver that may be filtering or cut off from the internet (captive portals, sandboxes,
+DNS firewalls), so it is believed only if that resolver still knows the top-level domain.
 """
 
 from __future__ import annotations
@@ -111,7 +114,9 @@ def resolve(name: str, rdtype: str, ctx: CheckContext) -> DnsAnswer:
     qname = dns.name.from_text(name)  # absolute: no search-list suffixes
     try:
         answer = _ask(resolver, qname, rdtype, deadline, per_try)
-    except dns.resolver.NXDOMAIN:
+    except dns.resolver.NXDOMAIN as exc:
+        if not _has_soa(exc):
+            _check_resolver_knows_tld(resolver, qname, source, deadline, per_try)
         return _absent(name, rdtype, source, "NXDOMAIN: the name does not exist")
     except dns.resolver.NoAnswer:
         return _absent(name, rdtype, source, f"NOERROR, no {rdtype} records for the name")
@@ -132,6 +137,40 @@ def resolve(name: str, rdtype: str, ctx: CheckContext) -> DnsAnswer:
         ttl=rrset.ttl,
         evidence=Evidence(source=source, excerpt=answer.response.to_text()),
     )
+
+
+def _has_soa(exc: dns.resolver.NXDOMAIN) -> bool:
+    import dns.rdatatype
+
+    responses = exc.kwargs.get("responses", {}).values()
+    return any(
+        rrset.rdtype == dns.rdatatype.SOA for response in responses for rrset in response.authority
+    )
+
+
+def _check_resolver_knows_tld(
+    resolver: dns.resolver.Resolver, qname: Any, source: str, deadline: float, per_try: float
+) -> None:
+    """Raise CheckError unless the resolver confirms the name's top-level domain exists."""
+    import dns.exception
+    import dns.name
+    import dns.resolver
+
+    tld = dns.name.Name(qname.labels[-2:]) if len(qname.labels) > 2 else dns.name.root
+    doubt = f"{source}: NXDOMAIN without the zone's SOA record"
+    try:
+        known = _ask(resolver, tld, "SOA", deadline, per_try) is not None
+    except dns.resolver.NoAnswer:
+        known = True  # the TLD exists, it just holds no SOA at that name
+    except dns.resolver.NXDOMAIN:
+        raise CheckError(
+            f"{doubt}, and the resolver denies that {tld.to_text()} exists too: it is filtering "
+            "or offline, so its NXDOMAIN proves nothing"
+        ) from None
+    except dns.exception.DNSException as exc:
+        raise CheckError(f"{doubt}, and asking it for {tld.to_text()} failed: {exc}") from None
+    if not known:
+        raise CheckError(f"{doubt}, and no answer for {tld.to_text()} in time")
 
 
 def _absent(name: str, rdtype: str, source: str, why: str) -> DnsAnswer:

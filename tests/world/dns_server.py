@@ -5,7 +5,8 @@ CNAME), NOERROR with no records plus the SOA for an existing name, NXDOMAIN for 
 one. UDP answers larger than the client's buffer (512 bytes, or its EDNS size) are truncated
 so clients must retry over TCP. Faults (optionally only for names under a suffix, or only
 over one transport): ``servfail``, ``refused``, ``drop`` (no answer at all), ``truncate``
-(every UDP answer has TC set), ``garbage`` (bytes that are not a DNS message).
+(every UDP answer has TC set), ``garbage`` (bytes that are not a DNS message), ``nxdomain``
+(NXDOMAIN without an SOA for every name, as a filtering or offline resolver answers).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dnslib import QTYPE, RCODE, RR, DNSRecord
 
 from tests.world.domain_world import SCENARIO, DomainScenario
 
-FAULTS = ("servfail", "refused", "drop", "truncate", "garbage")
+FAULTS = ("servfail", "refused", "drop", "truncate", "garbage", "nxdomain")
 TTL = 300
 
 
@@ -149,6 +150,9 @@ class DnsServer:
             return None
         if kind == "garbage":
             return b"\x13\x37" + b"not a dns message"
+        if kind == "nxdomain":  # a filtering or offline resolver: NXDOMAIN, no SOA
+            reply.header.rcode = RCODE.NXDOMAIN
+            return bytes(reply.pack())
         if kind in ("servfail", "refused"):
             reply.header.rcode = RCODE.SERVFAIL if kind == "servfail" else RCODE.REFUSED
             return bytes(reply.pack())
@@ -178,13 +182,15 @@ class DnsServer:
                 break
             reply.add_answer(*RR.fromZone(f"{owner}. {TTL} IN CNAME {cname[0]}"))
             owner = cname[0].rstrip(".")
-        if self.scenario.name_exists(owner):
-            zone = owner if self.scenario.records(owner, "SOA") else owner.split(".", 1)[-1]
-            soa = self.scenario.records(zone, "SOA")
-            if soa:
-                reply.add_auth(*RR.fromZone(f"{zone}. {TTL} IN SOA {soa[0]}"))
-            return
-        reply.header.rcode = RCODE.NXDOMAIN
+        # NODATA and NXDOMAIN both carry the closest enclosing zone's SOA (RFC 2308).
+        zone = owner
+        while zone and not self.scenario.records(zone, "SOA"):
+            zone = zone.partition(".")[2]
+        if zone:
+            soa = self.scenario.records(zone, "SOA")[0]
+            reply.add_auth(*RR.fromZone(f"{zone}. {TTL} IN SOA {soa}"))
+        if not self.scenario.name_exists(owner):
+            reply.header.rcode = RCODE.NXDOMAIN
 
 
 def _udp_limit(request: DNSRecord) -> int:

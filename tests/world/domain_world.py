@@ -74,6 +74,13 @@ def _documented_domains(now: datetime) -> dict[str, Domain]:
 def _documented_zone() -> dict[tuple[str, str], list[str]]:
     soa = "chad.ns.cloudflare.com. dns.cloudflare.com. 2358946613 10000 2400 604800 1800"
     return {
+        # The TLD zones, so a negative answer carries its zone's SOA as real resolvers' do.
+        ("org", "SOA"): [
+            "a0.org.afilias-nst.info. hostmaster.donuts.email. 1764115200 7200 900 1209600 3600"
+        ],
+        ("com", "SOA"): [
+            "a.gtld-servers.net. nstld.verisign-grs.com. 1764115200 1800 900 604800 900"
+        ],
         ("mybinder.org", "SOA"): [soa],
         ("mybinder.org", "NS"): [f"{ns}." for ns in CLOUDFLARE_NS],
         ("mybinder.org", "A"): ["104.21.51.12", "172.67.179.235"],
