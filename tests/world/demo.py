@@ -4,7 +4,8 @@ Starts the loopback world (real HTTP, DNS, WHOIS and RDAP servers on 127.0.0.1 t
 the public services and hold the documented JupyterHub state), drifts two facts the way they
 could drift in real life (mybinder.org's nameservers moved away from Cloudflare, the
 quay.io/jupyterhub/repo2docker repository deleted), then runs ``infra-checker run --dry-run``
-against it: the report, then the issue plan a real run would apply. Nothing leaves this machine
+with the project's own checks.toml against it: the report, then the issue plan a real run
+would apply. Nothing leaves this machine
 and nothing is written anywhere.
 
 Run it with ``python -m tests.world.demo`` (what ``make demo`` does).
@@ -12,7 +13,6 @@ Run it with ``python -m tests.world.demo`` (what ``make demo`` does).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -25,90 +25,20 @@ from typing import TextIO
 from checker.cli import EXIT_DRIFT, EXIT_OK
 from checker.cli import main as infra_checker
 from tests.world import World
-from tests.world.domain_world import CLOUDFLARE_NS
 from tests.world.github import ISSUES_REPO
+from tests.world.project_config import project_config_text
 
 DOMAIN = "mybinder.org"
 MOVED_NAMESERVERS = ["ns1.bluehost.com", "ns2.bluehost.com"]
 DELETED_IMAGE = "jupyterhub/repo2docker"
 
-# The same facts as the project's checks.toml, with the web site pointed at the loopback world
-# (every other service is redirected by the endpoint environment overrides users also have).
-CONFIG = """
+# Fast, and still honest: one retry, a short pause before the confirming second look.
+DEMO_SETTINGS = """
 [settings]
 timeout = 5
 retries = 1
 retry_backoff = 0.2
 confirm_delay = 0.5
-
-[issues]
-repository = "{issues_repo}"
-
-[[check]]
-id = "github-org"
-type = "github.organization"
-description = "The jupyterhub GitHub organisation hosts our code"
-doc = "shared-infrastructure.md#github-organization"
-org = "jupyterhub"
-
-[[check]]
-id = "quay-org"
-type = "quay.organization"
-description = "The jupyterhub organisation exists on quay.io"
-doc = "shared-infrastructure.md#image-registry-on-quayio"
-organization = "jupyterhub"
-
-[[check]]
-id = "quay-repo2docker"
-type = "quay.repository"
-description = "The repo2docker image is published publicly on quay.io"
-doc = "shared-infrastructure.md#image-registry-on-quayio"
-repository = "jupyterhub/repo2docker"
-
-[[check]]
-id = "dockerhub-jupyterhub"
-type = "dockerhub.repository"
-description = "The JupyterHub image is published on Docker Hub"
-doc = "shared-infrastructure.md#image-registry-on-dockerhub"
-repository = "jupyterhub/jupyterhub"
-
-[[check]]
-id = "mybinder-registrar"
-type = "whois.registrar"
-description = "mybinder.org is registered through Bluehost"
-doc = "shared-infrastructure.md#domain-name"
-domain = "mybinder.org"
-names = ["Bluehost"]
-
-[[check]]
-id = "mybinder-contact"
-type = "whois.contact"
-description = "The contact email of mybinder.org is binder-team@googlegroups.com"
-doc = "shared-infrastructure.md#domain-name"
-domain = "mybinder.org"
-email = ["binder-team@googlegroups.com"]
-
-[[check]]
-id = "mybinder-dns"
-type = "dns.nameservers"
-description = "The DNS for mybinder.org is handled by Cloudflare"
-doc = "shared-infrastructure.md#dns"
-zone = "mybinder.org"
-nameservers = {cloudflare}
-
-[[check]]
-id = "gcp-binderhub"
-type = "gcp.project"
-description = "The Binder team's Google Cloud project is called binderhub"
-doc = "shared-infrastructure.md#google-cloud-project"
-display_name = "binderhub"
-
-[[check]]
-id = "gke-mybinder"
-type = "http.status"
-description = "The BinderHub deployment answers at gke.mybinder.org"
-doc = "shared-infrastructure.md#google-cloud-project"
-url = "{site}/"
 """
 
 # Variables that must not leak in from the developer's shell: the demo talks to nothing real.
@@ -137,6 +67,7 @@ def drift(world: World) -> list[str]:
 def demo_env(world: World, base: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in base.items() if k not in SCRUBBED}
     env.update(world.env())
+    env["GITHUB_REPOSITORY"] = ISSUES_REPO  # where the planned issues would be opened
     return env
 
 
@@ -164,14 +95,7 @@ def run_demo(world: World, out: TextIO) -> int:
     out.flush()
     with tempfile.TemporaryDirectory(prefix="infra-checker-demo-") as tmp:
         config = Path(tmp) / "checks.toml"
-        config.write_text(
-            CONFIG.format(
-                site=world.site.url,
-                issues_repo=ISSUES_REPO,
-                cloudflare=json.dumps(CLOUDFLARE_NS),
-            ),
-            encoding="utf-8",
-        )
+        config.write_text(project_config_text(world, DEMO_SETTINGS), encoding="utf-8")
         with redirect_stdout(out), redirect_stderr(out), wide_table():
             return infra_checker(
                 ["run", "--config", str(config), "--dry-run"], demo_env(world, os.environ)
