@@ -16,6 +16,12 @@ from tests.world import World
 # Whatever the developer's shell says, tests talk only to the loopback world.
 for _var in (
     "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "QUAY_TOKEN",
+    "CLOUDSDK_CONFIG",
+    "NO_GCE_CHECK",
+    "GCE_METADATA_HOST",
+    "GCE_METADATA_IP",
     "GITHUB_STEP_SUMMARY",
     "GITHUB_OUTPUT",
     "GOOGLE_APPLICATION_CREDENTIALS",
