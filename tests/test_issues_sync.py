@@ -95,8 +95,32 @@ def test_no_drift_no_issues_costs_a_handful_of_calls(gh: Runner) -> None:
     assert code == 0
     sync_calls = [r for r in gh.github.requests if not r.path.startswith("/repos/jupyterhub/m")]
     sync_calls = [r for r in sync_calls if r.path.startswith(f"/repos/{ISSUES_REPO}")]
-    assert [r.method for r in sync_calls] == ["GET", "GET"]  # the label, one page of issues
+    assert [r.method for r in sync_calls] == ["GET"]  # one page of issues, nothing else
     assert gh.github.writes() == 0
+
+
+def test_a_missing_repository_is_an_error_even_on_a_quiet_night(gh: Runner) -> None:
+    # Nothing drifts, so nothing would be written: the listing still proves the repository.
+    code, _, err = gh.run(DEPLOY, issues=ISSUES.replace("infra-checks", "no-such-repo"))
+    assert code == 2
+    assert "jupyterhub/no-such-repo" in err and "not found" in err and "Traceback" not in err
+
+
+def test_the_label_is_matched_case_insensitively_as_github_does(gh: Runner) -> None:
+    gh.github.add_issue(ISSUES_REPO, "unrelated", "hello", ("Infra-Drift",))
+    gh.github.delete_repository("jupyterhub/mybinder.org-deploy")
+    code, _, err = gh.run(DEPLOY)
+    assert code == 1, err
+    _unrelated, issue = gh.managed()
+    assert [lb["name"] for lb in issue["labels"]] == ["Infra-Drift"]  # type: ignore[attr-defined]
+    assert gh.exact("POST", f"/repos/{ISSUES_REPO}/labels") == 0
+    assert not [r for r in gh.github.requests if r.method == "PATCH"]  # no relabelling dance
+
+
+def test_a_label_github_would_refuse_is_a_config_error(gh: Runner) -> None:
+    code, _, err = gh.run(DEPLOY, issues=ISSUES + f'labels = ["{"x" * 51}"]\n')
+    assert code == 2
+    assert "[issues]" in err and "labels" in err and "50 characters" in err
 
 
 def test_lifecycle_step_by_step(gh: Runner) -> None:
@@ -309,16 +333,19 @@ def test_garbage_from_github_during_sync_is_a_clean_error(gh: Runner) -> None:
     gh.github.add_issue(ISSUES_REPO, "unrelated", "hello", ("infra-drift",))
     gh.github.inject("truncated_json", path_prefix=ISSUES_PATH)
     code, _, err = gh.run(DEPLOY)
-    assert code == 2
+    assert code == 3  # GitHub's passing trouble: an error of the run, not a config problem
     assert "not valid JSON" in err and "Traceback" not in err
     assert gh.exact("GET", ISSUES_PATH) == 3  # a read is retried, boundedly
+    gh.github.inject("truncated_json", path_prefix=ISSUES_PATH)
+    code, _, _ = gh.run(DEPLOY, args=("--open-issues", "--fail-on", "drift"))
+    assert code == 0  # judged like a check's error, so --fail-on applies
 
 
 def test_rate_limit_beyond_budget_stops_cleanly(gh: Runner) -> None:
     gh.github.delete_repository("jupyterhub/mybinder.org-deploy")
     gh.github.secondary_limit("POST", ISSUES_PATH, retry_after=120)
     code, _, err = gh.run(DEPLOY)
-    assert code == 2
+    assert code == 1  # the drift is still the run's verdict
     assert "rate limit" in err and "next run" in err
     assert gh.managed() == []
 

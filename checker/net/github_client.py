@@ -109,7 +109,7 @@ def _body_message(data: Any) -> str:
 def describe_failure(exc: BaseException) -> GitHubFailure | None:
     """What a PyGithub or requests exception means; None when it is neither (a bug)."""
     import requests
-    from github import GithubException
+    from github import GithubException, RateLimitExceededException
 
     if isinstance(exc, GithubException):
         status = exc.status
@@ -118,7 +118,9 @@ def describe_failure(exc: BaseException) -> GitHubFailure | None:
         said = f": {message}" if message else ""
         lowered = message.lower()
         limited = (
-            status == 429
+            # PyGithub knows more of GitHub's secondary-limit wordings than "rate limit"
+            isinstance(exc, RateLimitExceededException)
+            or status == 429
             or (status == 403 and headers.get("x-ratelimit-remaining") == "0")
             or (status == 403 and "retry-after" in headers)
             or (status == 403 and "rate limit" in lowered)

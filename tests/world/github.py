@@ -67,6 +67,7 @@ class FakeGitHub(FakeHTTPService):
         self.repos: dict[str, dict[str, Any]] = {}
         self.issues: dict[str, list[dict[str, Any]]] = {}
         self.comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        # Label names are case-insensitive on GitHub: keyed here by their casefold.
         self.labels: dict[str, dict[str, dict[str, Any]]] = {}
         self.renamed: dict[str, str] = {}
         self._routes_setup()
@@ -327,11 +328,11 @@ class FakeGitHub(FakeHTTPService):
     def _issue_json(self, repo: str, number: int, data: dict[str, Any]) -> dict[str, Any]:
         url = f"{self.url}/repos/{repo}/issues/{number}"
         labels = [
-            self.labels[repo].get(name) or self._label_json(repo, name, "ededed", None)
+            self.labels[repo].get(name.casefold()) or self._label_json(repo, name, "ededed", None)
             for name in data.get("labels") or []
         ]
         for label in labels:
-            self.labels[repo].setdefault(label["name"], label)
+            self.labels[repo].setdefault(label["name"].casefold(), label)
         return {
             "url": url,
             "repository_url": f"{self.url}/repos/{repo}",
@@ -399,7 +400,8 @@ class FakeGitHub(FakeHTTPService):
             return [
                 i
                 for i in self.issues[repo]
-                if "pull_request" not in i and any(lb["name"] == label for lb in i["labels"])
+                if "pull_request" not in i
+                and any(lb["name"].casefold() == label.casefold() for lb in i["labels"])
             ]
 
     def comments_on(self, number: int, repo: str = ISSUES_REPO) -> list[str]:
@@ -466,7 +468,10 @@ class FakeGitHub(FakeHTTPService):
                     i
                     for i in self.issues[full]
                     if (state == "all" or i["state"] == state)
-                    and all(any(lb["name"] == w for lb in i["labels"]) for w in wanted)
+                    and all(
+                        any(lb["name"].casefold() == w.casefold() for lb in i["labels"])
+                        for w in wanted
+                    )
                 ]
                 items.sort(key=lambda i: i["number"], reverse=True)  # newest first
                 return self._page(request, json.loads(json.dumps(items)))
@@ -569,7 +574,7 @@ class FakeGitHub(FakeHTTPService):
                 full, failed = repo_or_error(request)
                 if failed:
                     return failed
-                label = self.labels[full].get(request.params["name"])
+                label = self.labels[full].get(request.params["name"].casefold())
                 return found(label, "issues/labels#get-a-label")
 
         @route("POST", "/repos/{owner}/{repo}/labels")
@@ -579,7 +584,7 @@ class FakeGitHub(FakeHTTPService):
                 if failed:
                     return failed
                 data = request.json()
-                if data["name"] in self.labels[full]:
+                if data["name"].casefold() in self.labels[full]:
                     return self.error(
                         422,
                         "Validation Failed",
@@ -589,7 +594,7 @@ class FakeGitHub(FakeHTTPService):
                 label = self._label_json(
                     full, data["name"], data.get("color", "ededed"), data.get("description")
                 )
-                self.labels[full][data["name"]] = label
+                self.labels[full][data["name"].casefold()] = label
                 return Reply.json(label, 201)
 
     def _too_long(self, resource: str) -> Reply:

@@ -37,7 +37,8 @@ def _create(store: IssueStore, action: Action, labels: Sequence[str]) -> int:
                 if issue.marker.check_id == action.check_id and issue.is_open:
                     return issue.number
     raise SyncError(
-        f"issue sync: GitHub kept failing to create the issue for check {action.check_id!r}"
+        f"issue sync: GitHub kept failing to create the issue for check {action.check_id!r}",
+        transient=True,
     )
 
 
@@ -67,7 +68,6 @@ class LabelSpec:
     names: tuple[str, ...]  # the first one identifies managed issues
     colour: str
     description: str
-    exists: bool  # as read before planning: created only when an issue needs it
 
 
 def apply_plan(
@@ -77,7 +77,8 @@ def apply_plan(
     outcomes: list[Outcome] = []
     labels = label.names
     try:
-        if any(a.kind is Kind.CREATE for a in plan.actions) and not label.exists:
+        # Read only when an issue is to be filed: a steady night spends no call on it.
+        if any(a.kind is Kind.CREATE for a in plan.actions) and not store.label_exists():
             store.create_label(label.colour, label.description)
         for action in plan.actions:
             try:

@@ -36,7 +36,16 @@ PERMISSION = "a token with `issues: write` permission on the repository"
 
 
 class SyncError(ConfigError):
-    """The sync could not finish; the message says why and what to do (exit 2)."""
+    """The sync could not finish; the message says why and what to do.
+
+    ``transient`` failures (rate limits beyond the budget, 5xx, network) are GitHub's passing
+    trouble, judged like a check's ``error`` (exit 3, subject to --fail-on); the others (no
+    permission, no such repository, issues disabled) need a person, like a config error (exit 2).
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class AmbiguousWrite(Exception):
@@ -83,7 +92,10 @@ class IssueStore:
                 f"issue sync: {where} was not found while trying to {what} (HTTP 404): check "
                 f"the repository name, and that GITHUB_TOKEN can see it ({PERMISSION})"
             )
-        return SyncError(f"issue sync: could not {what} in {where}: {failure.message}")
+        return SyncError(
+            f"issue sync: could not {what} in {where}: {failure.message}",
+            transient=failure.transient,
+        )
 
     def call(self, what: str, fn: Callable[[], T], *, idempotent: bool) -> T:
         """Run one API call; wait out rate limits (within budget), retry 5xx when safe."""
@@ -101,7 +113,8 @@ class IssueStore:
                     raise SyncError(
                         f"issue sync: GitHub rate limit while trying to {what}: asked to wait "
                         f"{wait:.0f} s, beyond the {self.max_rate_limit_wait:.0f} s allowed "
-                        "([issues] max_rate_limit_wait); the next run finishes the job"
+                        "([issues] max_rate_limit_wait); the next run finishes the job",
+                        transient=True,
                     )
                 self.waited += wait
                 self.sleep(wait)
@@ -113,7 +126,7 @@ class IssueStore:
                     self.sleep(self.backoff * 2 ** (attempt - 1))
                     continue
             raise self._fatal(failure, what)
-        raise SyncError(f"issue sync: could not {what}: GitHub kept rate limiting")
+        raise SyncError(f"issue sync: could not {what}: GitHub kept rate limiting", transient=True)
 
     # --- reads ----------------------------------------------------------------------------------
     def _get(self, url: str, params: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
@@ -149,7 +162,10 @@ class IssueStore:
                 idempotent=True,
             )
             if not isinstance(data, list):
-                raise SyncError(f"issue sync: listing issues of {self.repository} gave no list")
+                raise SyncError(
+                    f"issue sync: listing issues of {self.repository} gave no list",
+                    transient=True,
+                )
             for item in data:
                 issue = _existing(item)
                 if issue is not None:
@@ -164,18 +180,16 @@ class IssueStore:
             try:
                 self.repo.create_label(self.label, colour, description)
             except Exception as exc:
-                failure = describe_failure(exc)
-                if failure is None or failure.kind is not Failure.INVALID:
+                if not _already_exists(exc):
                     raise
-                # 422 already_exists: created meanwhile (another run); that is what we wanted.
+                # Created meanwhile (another run, or a person): that is what we wanted.
 
-        try:
-            self.call("create the label", create, idempotent=False)
-        except AmbiguousWrite:
-            if not self.label_exists():
-                raise SyncError(
-                    f"issue sync: GitHub failed to create label {self.label!r}"
-                ) from None
+        for _ in range(ATTEMPTS):
+            try:
+                return self.call("create the label", create, idempotent=False)
+            except AmbiguousWrite:
+                continue  # replaying is safe: a label that did get created answers already_exists
+        raise SyncError(f"issue sync: GitHub failed to create label {self.label!r}", transient=True)
 
     def create_issue(self, title: str, body: str, labels: list[str]) -> int:
         issue = self.call(
@@ -184,7 +198,7 @@ class IssueStore:
             idempotent=False,
         )
         number = int(issue.number)
-        if self.label not in _label_names(issue.raw_data):
+        if not self._has_label(issue.raw_data):
             # GitHub silently drops labels set by someone without triage access; an issue
             # without our label is invisible to the next run, which would file it again.
             self.edit_issue(number, labels=labels)
@@ -193,7 +207,7 @@ class IssueStore:
                 partial(self._get, f"/repos/{self.repository}/issues/{number}"),
                 idempotent=True,
             )[1]
-            if self.label not in _label_names(data):
+            if not self._has_label(data):
                 raise SyncError(
                     f"issue sync: GitHub dropped the label {self.label!r} from issue #{number} "
                     f"in {self.repository}: the token may file issues but not label them, and "
@@ -217,10 +231,22 @@ class IssueStore:
             idempotent=False,
         )
 
+    def _has_label(self, data: Any) -> bool:
+        # GitHub's label names are case-insensitive: an existing "Infra-Drift" is attached
+        # when we ask for "infra-drift", and that is our label.
+        labels = data.get("labels") if isinstance(data, dict) else None
+        names = {str(lb.get("name")).casefold() for lb in labels or [] if isinstance(lb, dict)}
+        return self.label.casefold() in names
 
-def _label_names(data: Any) -> set[str]:
-    labels = data.get("labels") if isinstance(data, dict) else None
-    return {str(lb.get("name")) for lb in labels or [] if isinstance(lb, dict)}
+
+def _already_exists(exc: Exception) -> bool:
+    """GitHub's 422 for a label that exists; other 422s (a name too long...) are real errors."""
+    failure = describe_failure(exc)
+    if failure is None or failure.kind is not Failure.INVALID:
+        return False
+    data = getattr(exc, "data", None)
+    errors = data.get("errors") if isinstance(data, dict) else None
+    return any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors or [])
 
 
 def _existing(item: Any) -> ExistingIssue | None:

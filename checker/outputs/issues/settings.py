@@ -7,10 +7,11 @@ import re
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+LABEL_MAX = 50
 
 
 class IssueSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     enabled: bool = Field(default=False, description="sync drift issues on every run")
     repository: str | None = Field(
@@ -63,4 +64,8 @@ class IssueSettings(BaseModel):
     def _labels(cls, value: list[str]) -> list[str]:
         if not value or not all(label.strip() for label in value):
             raise ValueError("needs at least one non-empty label")
+        for label in value:
+            # GitHub refuses longer names, and a comma would split the label filter we list by.
+            if len(label) > LABEL_MAX or "," in label:
+                raise ValueError(f"{label!r}: a label has at most {LABEL_MAX} characters, no comma")
         return value

@@ -17,6 +17,7 @@ from pathlib import Path
 from checker.engine.config import Config, ConfigError
 from checker.engine.runner import RunReport
 from checker.net.github_client import build_github, token_from
+from checker.outputs.github_actions import append_runner_file
 from checker.outputs.issues import summary
 from checker.outputs.issues.apply import LabelSpec, Outcome, apply_plan
 from checker.outputs.issues.github_issues import PERMISSION, IssueStore, SyncError
@@ -78,8 +79,8 @@ def _report(
     sys.stderr.write(summary.terminal(repository, the_plan, outcomes))
     summary_path = env.get("GITHUB_STEP_SUMMARY")
     if summary_path:
-        with Path(summary_path).open("a", encoding="utf-8") as fh:
-            fh.write(summary.markdown(repository, the_plan, outcomes, error))
+        text = summary.markdown(repository, the_plan, outcomes, error)
+        append_runner_file(Path(summary_path), text, "job summary")
 
 
 def sync(
@@ -117,8 +118,9 @@ def _sync(
         # A 5xx is retried on the same rhythm as writes are spaced (0 in tests).
         backoff=settings.write_interval,
     )
-    label_exists = store.label_exists()
-    existing = store.list_managed() if label_exists else []
+    # Listing also proves the repository is there with issues on (404 / 410 otherwise): an
+    # unknown label just lists nothing.
+    existing = store.list_managed()
     the_plan = plan(
         report.results,
         existing,
@@ -130,15 +132,14 @@ def _sync(
     if dry_run:
         _report(env, target.repository, the_plan, None)
         return
-    label = LabelSpec(
-        tuple(settings.labels), settings.label_color, settings.label_description, label_exists
-    )
+    label = LabelSpec(tuple(settings.labels), settings.label_color, settings.label_description)
     outcomes, error = apply_plan(store, the_plan, label)
     _report(env, target.repository, the_plan, outcomes, str(error) if error else None)
     failed = [o for o in outcomes if o.error]
     if error is not None:
         raise error
-    if failed:
+    if failed:  # each one a write whose outcome GitHub left unclear (5xx, dropped connection)
         raise SyncError(
-            f"issue sync: {len(failed)} action(s) failed (see above); the next run retries them"
+            f"issue sync: {len(failed)} action(s) failed (see above); the next run retries them",
+            transient=True,
         )
