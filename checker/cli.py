@@ -4,7 +4,7 @@ Start-up stays cheap: argparse is all that loads before a sub-command is chosen,
 sub-command but ``run`` ever imports a network client library.
 
 Exit codes: 0 nothing drifted or errored (``unverifiable`` allowed), 1 drift, 2 usage or config
-error, 3 no drift but some checks errored.
+error, 3 no drift but some checks errored (or GitHub failed the issue sync for now).
 """
 
 from __future__ import annotations
@@ -125,6 +125,16 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except KeyboardInterrupt:
         print("infra-checker: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one readable line, never a traceback nor exit 1 (drift)
+        from checker.outputs.escape import terminal_safe
+
+        reason = terminal_safe(str(exc))[:300]
+        print(
+            f"infra-checker: internal error ({type(exc).__name__}: {reason}); nothing was "
+            "judged from it. Please report this at the infra-checker issue tracker.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
 
 
 def _load(path: Path, env: Mapping[str, str]) -> Config:
@@ -186,25 +196,63 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> in
         mask_secrets(env, commands)
     config = with_labels(config, args.label)
     checks = select_checks(config.checks, args.only)
-    sync_issues = args.open_issues or config.issues.enabled
-    if sync_issues or args.dry_run:
+    sync_issues = args.open_issues or config.issues.enabled or args.dry_run
+    # Everything that can be refused is refused before the first check runs, not after.
+    if sync_issues:
         from checker.outputs.issues.sync import preflight
 
         preflight(config, env, dry_run=args.dry_run)
+    if args.output is not None:
+        _preflight_output(args.output)
+    if args.evidence is not None:
+        from checker.outputs.evidence import preflight_bundle
+
+        preflight_bundle(args.evidence)
     services = make_services(config.settings, env)
     on_result = _progress(sys.stderr) if sys.stderr.isatty() else None
     report = run_checks(checks, services, on_result=on_result)
     _emit(report, args.format, args.output, env)
     announce(report, config, env, commands, fail_on=args.fail_on, report_path=args.output)
+    code = report.exit_code()
+    if sync_issues:
+        # Issues first: a bundle that fails to write must not keep a drift from its issue.
+        code = _sync(config, report, env, args, code)
     if args.evidence is not None:
         from checker.outputs.evidence import write_bundle
 
         write_bundle(args.evidence, config, report)
-    if sync_issues or args.dry_run:
-        from checker.outputs.issues.sync import sync
+    return apply_fail_on(code, args.fail_on)
 
+
+def _sync(
+    config: Config, report: RunReport, env: Mapping[str, str], args: argparse.Namespace, code: int
+) -> int:
+    """Sync the issues; GitHub's passing trouble counts as an error of the run (exit 3)."""
+    from checker.outputs.issues.github_issues import SyncError
+    from checker.outputs.issues.sync import sync
+
+    try:
         sync(config, report, env, dry_run=args.dry_run, partial=bool(args.only))
-    return apply_fail_on(report.exit_code(), args.fail_on)
+    except SyncError as exc:
+        if not exc.transient:
+            raise
+        print(f"infra-checker: {exc}", file=sys.stderr)
+        return code if code == EXIT_DRIFT else EXIT_ERRORS
+    return code
+
+
+def _preflight_output(output: Path) -> None:
+    if output.is_dir():
+        raise UsageError(f"--output {output}: is a directory")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--output {output}: cannot write: {exc}") from None
+    writable = os.access(output.parent, os.W_OK) and (
+        not output.exists() or os.access(output, os.W_OK)
+    )
+    if not writable:
+        raise UsageError(f"--output {output}: cannot write: permission denied")
 
 
 def apply_fail_on(code: int, fail_on: str) -> int:
@@ -258,7 +306,7 @@ def _emit(report: RunReport, fmt: str, output: Path | None, env: Mapping[str, st
             raise UsageError(f"--output {output}: cannot write: {exc}") from None
     summary_path = env.get("GITHUB_STEP_SUMMARY")
     if summary_path:
+        from checker.outputs.github_actions import append_runner_file
         from checker.outputs.markdown import render_markdown
 
-        with Path(summary_path).open("a", encoding="utf-8") as fh:
-            fh.write(render_markdown(report))
+        append_runner_file(Path(summary_path), render_markdown(report), "job summary")

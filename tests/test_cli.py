@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,41 @@ def test_output_file_and_job_summary(world: World, config, tmp_path: Path) -> No
     assert "| ❌ | `binder-health` | The health endpoint answers | **drift** |" in text
     appended = summary.read_text()
     assert appended.startswith("previous step\n## infra-checker report")
+
+
+def test_an_unwritable_output_is_refused_before_any_check_runs(
+    world: World,
+    config: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
+    code, _, err = cli(["run", "-c", str(config()), "-o", str(tmp_path)], world.env())
+    assert code == 2
+    assert f"--output {tmp_path}: is a directory" in err
+    assert world.site.requests == []
+
+
+def test_an_unwritable_job_summary_is_a_warning_not_a_crash(
+    world: World,
+    config: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
+    env = {**world.env(), "GITHUB_STEP_SUMMARY": str(tmp_path), "GITHUB_OUTPUT": str(tmp_path)}
+    code, _, err = cli(["run", "-c", str(config(health="gone"))], env)
+    assert code == 1  # the verdict stands
+    assert "warning: cannot write the job summary" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "setting", ["timeout = inf", "timeout = 1e10", "retry_backoff = 1e300", "confirm_delay = nan"]
+)
+def test_settings_beyond_any_sane_wait_are_config_errors(setting: str, tmp_path: Path) -> None:
+    path = tmp_path / "checks.toml"
+    path.write_text(f"[settings]\n{setting}\n")
+    code, _, err = cli(["validate", "-c", str(path)])
+    assert code == 2
+    assert err.startswith(f'infra-checker: checks.toml: [settings]: key "{setting.split()[0]}"')
+    assert "Traceback" not in err
 
 
 def test_list_and_validate(world: World, config) -> None:  # type: ignore[no-untyped-def]

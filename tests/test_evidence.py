@@ -138,6 +138,7 @@ def test_a_foreign_non_empty_directory_is_refused(world: World, tmp_path: Path) 
     assert "not empty" in err
     assert (target / "precious.txt").read_text() == "keep me"
     assert not (target / "manifest.json").exists()
+    assert world.site.requests == []  # refused before any check ran, not after the whole run
 
 
 def test_evidence_files_are_safe_to_print_and_keep_every_character(

@@ -136,17 +136,23 @@ class Endpoints(BaseModel):
 class Settings(BaseModel):
     """How checks run."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Upper bounds keep every wait a real number of seconds a nightly job can afford
+    # (an infinite confirm_delay would sleep forever; 1e300 overflows the clock).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    timeout: PositiveFloat = Field(default=20.0, description="hard deadline per check attempt (s)")
-    concurrency: PositiveInt = Field(default=8, description="checks running at once")
+    timeout: PositiveFloat = Field(
+        default=20.0, le=3600, description="hard deadline per check attempt (s)"
+    )
+    concurrency: PositiveInt = Field(default=8, le=256, description="checks running at once")
     retries: int = Field(default=2, ge=0, le=10, description="retries of an error result")
-    retry_backoff: float = Field(default=1.0, ge=0, description="first backoff (s), doubling")
+    retry_backoff: float = Field(
+        default=1.0, ge=0, le=600, description="first backoff (s), doubling"
+    )
     max_retry_wait: float = Field(
-        default=30.0, ge=0, description="longest Retry-After honoured before giving up (s)"
+        default=30.0, ge=0, le=3600, description="longest Retry-After honoured before giving up (s)"
     )
     confirm_delay: float = Field(
-        default=2.0, ge=0, description="pause before re-running a drift to confirm it (s)"
+        default=2.0, ge=0, le=600, description="pause before re-running a drift to confirm it (s)"
     )
     max_response_bytes: PositiveInt = Field(
         default=5_000_000, description="largest response body read from any service"

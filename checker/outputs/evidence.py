@@ -133,18 +133,30 @@ def _previous_files(directory: Path) -> list[str] | None:
     return [f["path"] for f in manifest.get("files", []) if isinstance(f, dict) and "path" in f]
 
 
-def _prepare(directory: Path) -> None:
-    """Start from an empty directory, or replace an earlier bundle; never clobber other files."""
-    if directory.exists() and not directory.is_dir():
-        raise ConfigError(f"--evidence {directory}: exists and is not a directory")
-    if not directory.exists() or not any(directory.iterdir()):
-        return
+def preflight_bundle(directory: Path) -> list[str]:
+    """Refuse a target that would clobber other files (before any check runs); returns the
+    files of an earlier bundle there, which writing replaces."""
+    try:
+        if directory.exists() and not directory.is_dir():
+            raise ConfigError(f"--evidence {directory}: exists and is not a directory")
+        if not directory.exists() or not any(directory.iterdir()):
+            return []
+    except OSError as exc:
+        raise ConfigError(f"--evidence {directory}: cannot read: {exc}") from None
     previous = _previous_files(directory)
     if previous is None:
         raise ConfigError(
             f"--evidence {directory}: directory is not empty and holds no earlier evidence "
             "bundle; choose a new or empty directory"
         )
+    return previous
+
+
+def _prepare(directory: Path) -> None:
+    """Start from an empty directory, or replace an earlier bundle; never clobber other files."""
+    previous = preflight_bundle(directory)
+    if not previous:
+        return
     for name in [*previous, SUMS, MANIFEST]:
         target = (directory / name).resolve()
         if target.is_relative_to(directory.resolve()) and target.is_file():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
@@ -119,12 +120,24 @@ def log_groups(report: RunReport) -> Iterable[str]:
         yield command("endgroup")
 
 
+def append_runner_file(path: Path, text: str, what: str) -> None:
+    """Append to a file the runner reads (job summary, step outputs). Failing to is reported,
+    not fatal: the verdicts, the report and the issues stand without it."""
+    try:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        reason = terminal_safe(exc.strerror or str(exc))
+        sys.stderr.write(f"infra-checker: warning: cannot write the {what} to {path}: {reason}\n")
+
+
 def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
     """Append step outputs in the multiline-safe ``name<<DELIMITER`` form the runner reads."""
-    with path.open("a", encoding="utf-8") as fh:
-        for name, value in outputs.items():
-            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
-            fh.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    text = ""
+    for name, value in outputs.items():
+        delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        text += f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+    append_runner_file(path, text, "step outputs")
 
 
 def step_outputs(report: RunReport, report_path: Path | None) -> dict[str, str]:
