@@ -52,6 +52,24 @@ def test_persistent_drift_updates_only_on_change() -> None:
     assert kinds([drift], [issue("a")]) == [("update", "a")]
 
 
+def test_a_stale_fact_ageing_by_a_day_is_not_news_but_a_new_push_is() -> None:
+    def stale(days: float, pushed: str) -> Result:
+        return Result(
+            id="hub-image",
+            type="dockerhub.repository",
+            status=Status.DRIFT,
+            message=f"expected days_since_update to be at most 90, observed {days}",
+            expected={"exists": {"equals": True}, "days_since_update": {"at_most": 90}},
+            observed={"exists": True, "days_since_update": days, "last_updated": pushed},
+        )
+
+    tonight = stale(120.0, "2026-07-29T04:00:00Z")
+    last_night = issue("hub-image", fp=fingerprint(stale(119.0, "2026-07-29T04:00:00Z")))
+    assert kinds([tonight], [last_night]) == []
+    pushed_again = stale(95.0, "2026-08-22T04:00:00Z")  # pushed, but still too long ago
+    assert kinds([pushed_again], [last_night]) == [("update", "hub-image")]
+
+
 def test_ok_closes_open_issue_as_completed() -> None:
     p = plan([result("a", Status.OK)], [issue("a")], configured_ids=["a"], run=RUN)
     [action] = p.actions

@@ -199,5 +199,6 @@ CHECK_TYPES: list[CheckType[Any]] = [
         observe=observe_repository,
         fields=REPOSITORY_FIELDS,
         default_expect=_repository_expect,
+        clock_fields={"days_since_update": "last_updated"},
     ),
 ]

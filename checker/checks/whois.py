@@ -246,6 +246,7 @@ CHECK_TYPES: list[CheckType[Any]] = [
             "source": SOURCE,
         },
         default_expect=_expiry_expect,
+        clock_fields={"days_left": "expires"},
     ),
     CheckType(
         name="whois.nameservers",

@@ -48,6 +48,9 @@ class CheckType(Generic[P]):
     observe: Callable[[P, CheckContext], Observation]
     fields: Mapping[str, str]
     default_expect: Callable[[P], Mapping[str, Any]] = field(default=lambda _params: {})
+    # Fields that change with the clock alone ("days_left"), each mapped to the stable field it
+    # is computed from ("expires"): a drift issue is rewritten when the fact moves, not nightly.
+    clock_fields: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not TYPE_NAME.match(self.name):

@@ -61,11 +61,20 @@ def fingerprint(result: Result) -> str:
     """What was observed, as a short hash: the body is rewritten only when this changes.
 
     Only the fields the check judges count: an organisation gaining a repository must not
-    rewrite (and comment on) an issue about its display name.
+    rewrite (and comment on) an issue about its display name. A field that moves with the clock
+    alone counts as the stable field behind it: a stale image is news when it is pushed, not
+    every night its age grows by one day. (The message is a function of these and the
+    expectations, so the expectations stand in for it.)
     """
+    from checker.engine.registry import registry
+
+    check_type = registry().get(result.type)
+    clock = check_type.clock_fields if check_type is not None else {}
     observed = result.observed or {}
-    judged = {name: observed.get(name) for name in sorted(result.expected)}
-    seen = {"message": result.message, "observed": judged}
+    judged = {
+        clock.get(name, name): observed.get(clock.get(name, name)) for name in result.expected
+    }
+    seen = {"expected": result.expected, "status": result.status.value, "observed": judged}
     text = json.dumps(seen, sort_keys=True, default=str, ensure_ascii=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
