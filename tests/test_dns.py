@@ -143,6 +143,16 @@ def test_values_of_other_types_compare_normalised(world: World) -> None:
     assert run_single(cname, world.env()).status is Status.OK
 
 
+def test_a_name_that_is_an_alias_is_not_a_zone(world: World) -> None:
+    # www.mybinder.org is a CNAME to mybinder.org: the resolver answers the target's NS set,
+    # which is not www's.
+    text = CLOUDFLARE_NS.replace('zone = "mybinder.org"', 'zone = "www.mybinder.org"')
+    result = run_single(text, world.env())
+    assert result.status is Status.DRIFT
+    assert result.observed is not None and result.observed["exists"] is False
+    assert "is a CNAME to mybinder.org, not a zone" in result.evidence[0].excerpt
+
+
 def test_a_lookup_follows_a_cname(world: World) -> None:
     result = run_single(record_check("www.mybinder.org", "A"), world.env())
     assert result.status is Status.OK, result.message

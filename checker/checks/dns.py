@@ -82,7 +82,7 @@ def _record_expect(params: RecordParams) -> dict[str, Any]:
 def observe_nameservers(params: NameserversParams, ctx: CheckContext) -> Observation:
     from checker.net.dns_client import resolve
 
-    answer = resolve(params.zone, "NS", ctx)
+    answer = resolve(params.zone, "NS", ctx, follow_cname=False)
     return Observation(
         values={
             "exists": answer.exists,

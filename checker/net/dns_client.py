@@ -100,7 +100,9 @@ def format_rdata(rdata: Any, rdtype: str) -> str:
     return text
 
 
-def resolve(name: str, rdtype: str, ctx: CheckContext) -> DnsAnswer:
+def resolve(name: str, rdtype: str, ctx: CheckContext, *, follow_cname: bool = True) -> DnsAnswer:
+    """The records of ``name``; with ``follow_cname=False`` a name that is an alias has none
+    (an alias is not a zone: the target's NS set is not the name's)."""
     import dns.exception
     import dns.name
     import dns.resolver
@@ -126,6 +128,9 @@ def resolve(name: str, rdtype: str, ctx: CheckContext) -> DnsAnswer:
         raise CheckError(f"{source}: {type(exc).__name__}: {exc}") from None
     if answer is None:
         raise CheckError(f"{source}: no answer within {budget:.1f} s")
+    if not follow_cname and answer.canonical_name != qname:
+        alias = answer.canonical_name.to_text(omit_final_dot=True)
+        return _absent(name, rdtype, source, f"{name} is a CNAME to {alias}, not a zone")
     rrset = answer.rrset
     assert rrset is not None  # resolve() raises NoAnswer otherwise
     values = tuple(sorted({format_rdata(r, rdtype) for r in rrset}))
