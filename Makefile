@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint lint-actions typecheck pytest chaos bench demo clean
+.PHONY: run test lint lint-actions typecheck pytest chaos bench demo lock clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ chaos: $(STAMP)
 # Benchmarks against the loopback world; rewrites docs/benchmarks.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Refresh requirements.lock: the exact, hash-checked dependencies the GitHub Action installs
+# (one universal file for every Python the action supports and every runner OS).
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --universal --generate-hashes --python-version 3.10 \
+		--quiet -o requirements.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

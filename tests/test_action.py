@@ -197,7 +197,9 @@ def test_steps_are_setup_python_then_install_then_run() -> None:
     assert [s.get("id") for s in STEPS] == ["python", "install", "run"]
     assert STEPS[0]["uses"].startswith("actions/setup-python@")
     assert STEPS[0]["with"]["cache"] == "pip"
-    assert STEPS[0]["with"]["cache-dependency-path"] == "${{ github.action_path }}/pyproject.toml"
+    lock = "${{ github.action_path }}/requirements.lock"
+    assert STEPS[0]["with"]["cache-dependency-path"] == lock
+    assert STEPS[0]["with"]["update-environment"] is False  # the caller's PATH stays theirs
     assert "python -I -m checker" in STEPS[2]["run"].replace('"${CHECKER_PYTHON}"', "python")
 
 
@@ -322,7 +324,28 @@ def test_install_step_builds_a_private_venv_from_the_action_path(tmp_path: Path)
     assert result.outputs == {"python": str(venv_python)}
     calls = log.read_text().splitlines()
     assert calls[0] == f"{fake} -I -m venv {tmp_path / 'temp' / 'infra-checker-venv'}"
-    assert calls[1] == f"{venv_python} -I -m pip install --quiet --disable-pip-version-check {ROOT}"
+    pip = f"{venv_python} -I -m pip install --quiet --disable-pip-version-check"
+    assert calls[1] == f"{pip} --require-hashes -r {ROOT}/requirements.lock"
+    assert calls[2] == f"{pip} --no-deps {ROOT}"
+
+
+def test_the_lock_pins_every_runtime_dependency_with_hashes() -> None:
+    """`make lock` output: every dependency of pyproject.toml pinned, every pin hashed."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    entries = re.split(r"^(?=[A-Za-z0-9])", lock, flags=re.M)[1:]  # one per pinned package
+    assert entries and all("==" in e and "--hash=sha256:" in e for e in entries)
+    pinned = {canonicalize_name(e.split("==", 1)[0]) for e in entries}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = {canonicalize_name(Requirement(d).name) for d in project["dependencies"]}
+    assert wanted <= pinned, f"not in requirements.lock (run make lock): {wanted - pinned}"
 
 
 def test_a_drift_run_with_issue_sync_files_the_issue_and_puts_the_plan_in_the_summary(
