@@ -127,6 +127,14 @@ def test_defaults_and_user_expectations_merge() -> None:
 def test_disabled_checks_are_skipped() -> None:
     config = parse_config(GOOD_CHECK + "enabled = false\n", Path("c.toml"), {})
     assert config.checks == ()
+    assert config.disabled_ids == ("binder-home",)
+
+
+def test_a_disabled_check_still_owns_its_id() -> None:
+    with pytest.raises(ConfigError, match='check "binder-home": duplicate id'):
+        parse_config(GOOD_CHECK + "enabled = false\n" + GOOD_CHECK, Path("c.toml"), {})
+    with pytest.raises(ConfigError, match="a disabled check still needs its kebab-case id"):
+        parse_config("[[check]]\nenabled = false\n", Path("c.toml"), {})
 
 
 def test_cli_config_error_is_exit_2_one_paragraph_no_traceback(tmp_path: Path) -> None:

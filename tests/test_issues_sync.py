@@ -234,6 +234,14 @@ def test_removed_check_issue_is_closed_unless_partial(gh: Runner) -> None:
     assert "no longer in checks.toml" in gh.github.comments_on(1)[-1]
 
 
+def test_a_disabled_check_keeps_its_issue_as_it_is(gh: Runner) -> None:
+    gh.github.delete_repository("jupyterhub/mybinder.org-deploy")
+    gh.run(DEPLOY, HUB)
+    # Switched off, not fixed: nobody has looked, so the issue stays open and untouched.
+    assert gh.writes_during(DEPLOY + "enabled = false\n", HUB) == 0
+    assert gh.managed()[0]["state"] == "open"
+
+
 def test_cap_on_new_issues(gh: Runner) -> None:
     gh.github.delete_repository("jupyterhub/mybinder.org-deploy")
     gh.github.delete_repository("jupyterhub/jupyterhub")

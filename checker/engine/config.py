@@ -184,6 +184,9 @@ class Config:
     issues: IssueSettings
     checks: tuple[CheckConfig, ...]
     raw_text: str
+    # Checks written down but switched off (enabled = false): not run, and their drift issues
+    # are left as they are (only a check removed from the file has its issue closed).
+    disabled_ids: tuple[str, ...] = ()
 
 
 ENV_OVERRIDES: Mapping[str, str] = {
@@ -355,16 +358,32 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
     except RegistryError as exc:
         raise ConfigError(str(exc)) from None
     checks: list[CheckConfig] = []
+    disabled: list[str] = []
     seen: set[str] = set()
     for index, raw in enumerate(checks_raw):
         if isinstance(raw, dict) and raw.get("enabled", True) is False:
-            continue
-        check = _load_check(raw, index, types, where)
-        if check.id in seen:
-            raise ConfigError(f'{where}: check "{check.id}": duplicate id (ids must be unique)')
-        seen.add(check.id)
-        checks.append(check)
-    return Config(path=path, settings=settings, issues=issues, checks=tuple(checks), raw_text=text)
+            ident = raw.get("id")
+            if not isinstance(ident, str) or not CHECK_ID.match(ident):
+                raise ConfigError(
+                    f"{where}: {_check_label(raw, index)}: a disabled check still needs its "
+                    "kebab-case id (it names the check's drift issue)"
+                )
+            disabled.append(ident)
+        else:
+            check = _load_check(raw, index, types, where)
+            ident = check.id
+            checks.append(check)
+        if ident in seen:
+            raise ConfigError(f'{where}: check "{ident}": duplicate id (ids must be unique)')
+        seen.add(ident)
+    return Config(
+        path=path,
+        settings=settings,
+        issues=issues,
+        checks=tuple(checks),
+        raw_text=text,
+        disabled_ids=tuple(disabled),
+    )
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:

@@ -124,7 +124,7 @@ def _sync(
     the_plan = plan(
         report.results,
         existing,
-        configured_ids=[c.id for c in config.checks],
+        configured_ids=[*(c.id for c in config.checks), *config.disabled_ids],
         run=RunInfo(report.started_at, run_url(env)),
         partial=partial,
         max_new=settings.max_new,
