@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import requests
 
 from checker.checks.dockerhub import days_since, parse_time
 from checker.engine.model import Status
@@ -53,6 +54,60 @@ def test_deleted_organization_is_drift(world: World) -> None:
     assert "exists" in result.message
     # Both the org endpoint and the listing said so before it was called drift.
     assert world.dockerhub.count("GET", "/v2/namespaces/jupyterhub/repositories") >= 1
+
+
+def test_unknown_namespace_is_listed_empty_as_on_docker_hub(world: World) -> None:
+    # docker/hub-feedback#2357: the listing never says a namespace does not exist.
+    response = requests.get(
+        f"{world.dockerhub.url}/v2/namespaces/no-such-namespace/repositories", timeout=5
+    )
+    assert response.status_code == 200
+    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_deleted_organization_behind_a_login_is_drift_via_the_users_endpoint(
+    world: World,
+) -> None:
+    world.dockerhub.orgs_need_login = True
+    world.dockerhub.delete_organization("jupyterhub")
+    result = run_single(ORG, world.env())
+    assert result.status is Status.DRIFT, result.message
+    assert world.dockerhub.count("GET", "/v2/users/jupyterhub/") >= 1
+
+
+def test_empty_listing_behind_a_login_is_unverifiable_not_ok(world: World) -> None:
+    # The organisation exists but shows nothing public: Docker Hub's empty listing is also
+    # what a deleted one gives, and /v2/users sends the name on to /v2/orgs, which refuses.
+    world.dockerhub.orgs_need_login = True
+    for full in list(world.dockerhub.repositories):
+        world.dockerhub.make_private(full)
+    result = run_single(ORG, world.env())
+    assert result.status is Status.UNVERIFIABLE, result.message
+    assert "cannot be told" in result.message
+
+
+def test_organization_without_public_repositories_is_ok_via_the_org_endpoint(
+    world: World,
+) -> None:
+    for full in list(world.dockerhub.repositories):
+        world.dockerhub.make_private(full)
+    result = run_single(ORG, world.env())
+    assert result.status is Status.OK, result.message
+    assert result.observed is not None and result.observed["kind"] == "organization"
+
+
+def test_org_404_contradicted_by_public_repositories_is_ok(world: World) -> None:
+    world.dockerhub.inject(
+        "status",
+        status=404,
+        body=b'{"message": "not found", "errinfo": null}',
+        path_prefix="/v2/orgs/",
+    )
+    result = run_single(ORG, world.env())
+    assert result.status is Status.OK, result.message
+    assert result.observed is not None
+    assert result.observed["kind"] == "namespace"
+    assert result.observed["public_repositories"] == 3
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator
 
-from checker.engine.model import CheckError, Observation, utcnow
+from checker.engine.model import CheckError, Evidence, Observation, Unverifiable, utcnow
 from checker.engine.registry import CheckType
 
 if TYPE_CHECKING:
@@ -133,48 +133,80 @@ def _repository_expect(params: RepositoryParams) -> dict[str, Any]:
     return expect
 
 
+def _profile(response: HttpResponse, evidence: tuple[Evidence, ...]) -> Observation:
+    """An account Docker Hub answered 200 for: ``/v2/orgs/{org}/`` (an organisation), or
+    ``/v2/users/{name}/`` (where Docker Hub sends a name that belongs to a user)."""
+    data = response.json_object()
+    name = data.get("orgname") or data.get("username") or data.get("name")
+    if not isinstance(name, str):
+        raise CheckError(
+            f"{response.url} answered HTTP 200 with JSON that is not a Docker Hub "
+            "organisation (no orgname)",
+            evidence=evidence,
+        )
+    user = data.get("type") == "User" or ("username" in data and "orgname" not in data)
+    values = {
+        "exists": True,
+        "kind": "user" if user else "organization",
+        "name": name,
+        "full_name": data.get("full_name"),
+        "public_repositories": None,
+    }
+    return Observation(values, evidence)
+
+
+def _absent(evidence: tuple[Evidence, ...]) -> Observation:
+    values = dict.fromkeys(("kind", "name", "full_name", "public_repositories"))
+    return Observation({**values, "exists": False}, evidence)
+
+
 def observe_organization(params: OrganizationParams, ctx: CheckContext) -> Observation:
-    """``/v2/orgs/{org}/`` first (it says "organisation"); when it refuses an anonymous caller
-    or says 404, the public repository listing of the namespace decides whether it exists, so
-    an endpoint that needs a login can never make an existing organisation read as gone."""
+    """``/v2/orgs/{org}/`` first (it says "organisation"). When it says 404 or refuses an
+    anonymous caller, the namespace's public repository listing is asked; but Docker Hub lists
+    a namespace that does not exist as an empty 200 (docker/hub-feedback#2357), so only a
+    non-empty listing proves the namespace is there. An empty one agrees with a 404 (drift);
+    after a refusal, ``/v2/users/{name}/`` decides, and when it cannot, nobody can from here."""
     org = quote(params.organization)
     response = _get(ctx, f"orgs/{org}/")
     if response.status == 200:
-        data = response.json_object()
-        name = data.get("orgname") or data.get("username") or data.get("name")
-        if not isinstance(name, str):
-            raise CheckError(
-                f"{response.url} answered HTTP 200 with JSON that is not a Docker Hub "
-                "organisation (no orgname)",
-                evidence=(response.evidence(),),
-            )
-        values = {
-            "exists": True,
-            "kind": "organization",
-            "name": name,
-            "full_name": data.get("full_name"),
-            "public_repositories": None,
-        }
-        return Observation(values, (response.evidence(),))
+        return _profile(response, (response.evidence(),))
     if response.status not in (401, 403, 404):
         raise response.unexpected("Docker Hub")
+    response.service_error("Docker Hub", ERROR_KEYS)
     listing = _get(ctx, f"namespaces/{org}/repositories", {"page_size": "1"})
-    evidence = (response.evidence(), listing.evidence())
-    if listing.status == 404:
-        listing.service_error("Docker Hub", ERROR_KEYS)
-        values = dict.fromkeys(("kind", "name", "full_name", "public_repositories"))
-        return Observation({**values, "exists": False}, evidence)
+    evidence: tuple[Evidence, ...] = (response.evidence(), listing.evidence())
     if listing.status != 200:
         raise listing.unexpected("Docker Hub")
-    count = listing.json_object_with(("count",), "a Docker Hub repository list")["count"]
-    values = {
-        "exists": True,
-        "kind": "namespace",
-        "name": params.organization,
-        "full_name": None,
-        "public_repositories": count,
-    }
-    return Observation(values, evidence)
+    count = listing.json_object_with(("count", "results"), "a Docker Hub repository list")["count"]
+    if not isinstance(count, int) or isinstance(count, bool):
+        raise CheckError(f"{listing.url}: count {count!r} is not a number", evidence=evidence)
+    if count > 0:
+        values = {
+            "exists": True,
+            "kind": "namespace",
+            "name": params.organization,
+            "full_name": None,
+            "public_repositories": count,
+        }
+        return Observation(values, evidence)
+    if response.status == 404:
+        return _absent(evidence)
+    user = _get(ctx, f"users/{org}/")
+    evidence = (*evidence, user.evidence())
+    if user.status == 200:
+        return _profile(user, evidence)
+    if user.status == 404:
+        user.service_error("Docker Hub", ERROR_KEYS)
+        return _absent(evidence)
+    if user.status not in (401, 403):
+        raise user.unexpected("Docker Hub")
+    raise Unverifiable(
+        f"Docker Hub refuses an anonymous caller the organisation {params.organization!r} "
+        f"(HTTP {response.status} on /v2/orgs/, HTTP {user.status} on /v2/users/), and its "
+        "public repository listing is empty, which Docker Hub also answers for a namespace "
+        "that does not exist: whether it exists cannot be told from here",
+        evidence=evidence,
+    )
 
 
 CHECK_TYPES: list[CheckType[Any]] = [
@@ -184,8 +216,9 @@ CHECK_TYPES: list[CheckType[Any]] = [
         params=OrganizationParams,
         observe=observe_organization,
         fields={
-            "exists": "false when neither the organisation nor its namespace is found",
-            "kind": '"organization" (seen via /v2/orgs) or "namespace" (seen via its listing)',
+            "exists": "false when /v2/orgs (or /v2/users) says 404 and nothing public is listed",
+            "kind": '"organization" (seen via /v2/orgs), "user" (the name is a user account) '
+            'or "namespace" (seen via its public listing)',
             "name": "the organisation's name",
             "full_name": "the organisation's display name (only via /v2/orgs)",
             "public_repositories": "number of public repositories (only via the listing)",

@@ -3,8 +3,11 @@
 Repositories answer like ``GET /v2/namespaces/{ns}/repositories/{name}`` does (a private one is a
 404 to an anonymous caller, as on Docker Hub); the organisation answers on ``/v2/orgs/{org}/``,
 or, with ``orgs_need_login``, refuses anonymous callers there as an API that wants a login would;
-the namespace listing answers on ``/v2/namespaces/{ns}/repositories``. Rate limiting uses Docker
-Hub's ``X-Retry-After`` (a unix time).
+``/v2/users/{name}/`` sends an organisation's name on to ``/v2/orgs/{name}`` (308), as Docker Hub
+does. The namespace listing (``/v2/namespaces/{ns}/repositories`` and the older
+``/v2/repositories/{ns}/``) answers like Docker Hub's: 200 ``count: 0`` with no results for a
+namespace that does not exist (docker/hub-feedback#2357), 404 only past the first page. Rate
+limiting uses Docker Hub's ``X-Retry-After`` (a unix time).
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ class FakeDockerHub(FakeHTTPService):
         self._documented()
         self.route("GET", "/v2/namespaces/{ns}/repositories/{name}")(self._repository)
         self.route("GET", "/v2/namespaces/{ns}/repositories")(self._listing)
+        self.route("GET", "/v2/repositories/{ns}")(self._listing)
         self.route("GET", "/v2/orgs/{org}")(self._organization)
+        self.route("GET", "/v2/users/{name}")(self._user)
 
     # --- the documented world and ways to drift it ------------------------------------------
     def _documented(self) -> None:
@@ -118,15 +123,24 @@ class FakeDockerHub(FakeHTTPService):
         return Reply.json(self._repository_json(full))
 
     def _listing(self, request: Request) -> Reply:
+        # Docker Hub does not say whether the namespace exists: an unknown one is an empty list.
         namespace = request.params["ns"]
-        if namespace not in self.organizations:
-            return Reply.json(NOT_FOUND, 404)
         names = sorted(f for f in self.repositories if f.startswith(f"{namespace}/"))
         visible = [self._repository_json(f) for f in names if self._visible(f)]
         size = int(request.query.get("page_size", "10"))
+        page = int(request.query.get("page", "1"))
+        results = visible[(page - 1) * size : page * size]
+        if page > 1 and not results:
+            return Reply.json(NOT_FOUND, 404)
         return Reply.json(
-            {"count": len(visible), "next": None, "previous": None, "results": visible[:size]}
+            {"count": len(visible), "next": None, "previous": None, "results": results}
         )
+
+    def _user(self, request: Request) -> Reply:
+        name = request.params["name"]
+        if name in self.organizations:
+            return Reply(308, b"", {"Location": f"/v2/orgs/{name}"})
+        return Reply.json(NOT_FOUND, 404)
 
     def _organization(self, request: Request) -> Reply:
         if self.orgs_need_login:
