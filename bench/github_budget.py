@@ -110,10 +110,11 @@ class BudgetResult:
 
     @property
     def grows_with_pages(self) -> bool:
-        """Every sync is one label read plus one call per page of 100 managed issues (none
-        when the label does not exist yet), whatever the number of checks."""
+        """Every sync is one call per page of 100 managed issues (one page when there are
+        none yet: the listing is also what proves the repository), whatever the number of
+        checks."""
         return all(
-            c.list_pages == -(-(c.managed + c.closed) // 100) and c.total == 1 + c.list_pages
+            c.list_pages == max(1, -(-(c.managed + c.closed) // 100)) and c.total == c.list_pages
             for c in self.cases
         )
 
@@ -137,8 +138,8 @@ class BudgetResult:
             "measured night's results equal the night before's (new run time, same "
             "observations). Closed managed issues are still listed (`state=all`: a closed issue "
             "is reopened rather than duplicated), so pages grow with the issue history. "
-            "While the identifying label does not exist (no issue ever filed) the sync stops "
-            "after reading it: one call.",
+            "With no managed issue yet the sync still lists one (empty) page: that call is what "
+            "shows the repository exists with issues enabled.",
             "",
             "| checks | open managed issues | closed managed issues | issue-list pages | "
             "total calls | writes | calls |",
