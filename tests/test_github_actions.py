@@ -15,6 +15,7 @@ from checker.engine.config import Config, parse_config
 from checker.engine.model import Result, Status
 from checker.engine.runner import RunReport
 from checker.outputs.github_actions import (
+    annotations_for,
     announce,
     command,
     escape_data,
@@ -55,6 +56,25 @@ def report(*statuses: tuple[str, Status, str]) -> RunReport:
         for i, s, m in statuses
     )
     return RunReport(datetime(2026, 11, 25, tzinfo=timezone.utc), 1.0, results)
+
+
+def test_beyond_ten_annotations_of_a_level_the_rest_are_counted_in_one() -> None:
+    # GitHub shows only ten warnings per step: the tenth says what the others were.
+    ids = [f"check-{n:02d}" for n in range(12)]
+    text = "".join(
+        f'[[check]]\nid = "{i}"\ntype = "http.status"\ndescription = "d"\nurl = "https://x.org/"\n'
+        for i in ids
+    )
+    cfg = parse_config(text, Path("checks.toml"), {})
+    errored = ("check-00", Status.ERROR, "timed out")
+    run = report(errored, *((i, Status.DRIFT, "moved") for i in ids[1:]))
+    lines = list(annotations_for(run, cfg, {}, fail_on="drift"))
+    assert len(lines) == 10 and all(line.startswith("::warning ") for line in lines)
+    assert [line.split("title=")[1].split("::")[0] for line in lines[:9]] == [
+        f"drift%3A {i}" for i in ids[1:10]
+    ]  # drifts first, in configuration order
+    assert "3 more: check-10, check-11, check-00." in lines[9]
+    assert len(list(annotations_for(run, cfg, {}, fail_on="error"))) == 11  # 10 warnings, 1 error
 
 
 def test_escaping_follows_the_toolkit() -> None:

@@ -24,6 +24,7 @@ from checker.outputs.escape import strip_controls, terminal_safe
 # Tokens the program may hold; the runner masks repository secrets itself, but a token handed to
 # the action from another step's output is not a registered secret until someone says so.
 SECRET_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "QUAY_TOKEN")
+ANNOTATIONS_SHOWN = 10  # GitHub shows at most 10 warning and 10 error annotations per step
 
 
 def in_github_actions(env: Mapping[str, str]) -> bool:
@@ -85,8 +86,12 @@ def _config_file(config: Config, env: Mapping[str, str]) -> str | None:
     return path.as_posix()
 
 
+def _level(result: Result, fail_on: str) -> str:
+    return "error" if result.status is Status.ERROR and fail_on == "error" else "warning"
+
+
 def annotation(result: Result, config: Config, env: Mapping[str, str], *, fail_on: str) -> str:
-    level = "error" if result.status is Status.ERROR and fail_on == "error" else "warning"
+    level = _level(result, fail_on)
     props: dict[str, str] = {"title": f"{result.status.value}: {result.id}"}
     file, line = _config_file(config, env), _config_line(config, result.id)
     if file is not None and line is not None:
@@ -95,6 +100,29 @@ def annotation(result: Result, config: Config, env: Mapping[str, str], *, fail_o
     if result.doc:
         lines.append(f"Documented in: {result.doc}")
     return command(level, "\n".join(lines), **props)
+
+
+def annotations_for(
+    report: RunReport, config: Config, env: Mapping[str, str], *, fail_on: str
+) -> Iterable[str]:
+    """One per drift and error, drifts first; GitHub shows only the first ten of each level in
+    a step, so an eleventh and beyond are folded into one that says how many more there are."""
+    flagged = [r for r in report.results if r.status in (Status.DRIFT, Status.ERROR)]
+    flagged.sort(key=lambda r: r.status is not Status.DRIFT)  # stable: config order within
+    by_level: dict[str, list[Result]] = {}
+    for result in flagged:
+        by_level.setdefault(_level(result, fail_on), []).append(result)
+    for level, results in by_level.items():
+        shown = results if len(results) <= ANNOTATIONS_SHOWN else results[: ANNOTATIONS_SHOWN - 1]
+        yield from (annotation(r, config, env, fail_on=fail_on) for r in shown)
+        hidden = results[len(shown) :]
+        if hidden:
+            names = ", ".join(r.id for r in hidden)
+            yield command(
+                level,
+                f"{len(hidden)} more: {names}. See the job summary or the report.",
+                title=f"{len(hidden)} more checks drifted or errored",
+            )
 
 
 def log_groups(report: RunReport) -> Iterable[str]:
@@ -162,11 +190,7 @@ def announce(
     """Log groups and annotations (inside Actions), then step outputs (when the runner asks)."""
     if in_github_actions(env):
         stream.writelines(log_groups(report))
-        stream.writelines(
-            annotation(r, config, env, fail_on=fail_on)
-            for r in report.results
-            if r.status in (Status.DRIFT, Status.ERROR)
-        )
+        stream.writelines(annotations_for(report, config, env, fail_on=fail_on))
         stream.flush()
     output_file = env.get("GITHUB_OUTPUT")
     if output_file:
