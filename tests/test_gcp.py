@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -65,11 +67,20 @@ def test_delete_requested_is_drift(world: World, check: str) -> None:
     assert "DELETE_REQUESTED" in result.message
 
 
-def test_display_name_not_found_is_drift(world: World) -> None:
-    world.gcp.rename("binderhub-288415", "mybinder-prod")
+@pytest.mark.parametrize("change", ["rename", "deny"])
+def test_display_name_search_finding_nothing_is_the_ambiguity_not_drift(
+    world: World, change: str
+) -> None:
+    # projects.search lists only projects the caller may get: a renamed project and one
+    # this identity lost access to both give the same empty answer.
+    if change == "rename":
+        world.gcp.rename("binderhub-288415", "mybinder-prod")
+    else:
+        world.gcp.deny("binderhub-288415")
     result = run_single(BY_NAME, world.env())
-    assert result.status is Status.DRIFT
-    assert result.message == "expected exists to equal true, observed false"
+    assert result.status is Status.ERROR, result.message
+    assert "no project visible to this identity is named 'binderhub'" in result.message
+    assert "resourcemanager.projects.get" in result.message
 
 
 def test_renamed_project_by_id_is_drift_on_display_name(world: World) -> None:
@@ -93,6 +104,25 @@ def test_permission_lost_on_existing_project_reads_the_same(world: World) -> Non
     result = run_single(BY_ID, world.env())
     assert result.status is Status.ERROR
     assert "permission denied or the project does not exist" in result.message
+
+
+@pytest.mark.parametrize("check", [BY_ID, BY_NAME])
+def test_api_disabled_in_the_credentials_project_is_unverifiable_saying_so(
+    world: World, check: str
+) -> None:
+    world.gcp.api_disabled = True
+    result = run_single(check, world.env())
+    assert result.status is Status.UNVERIFIABLE, result.message
+    assert "Cloud Resource Manager API is disabled in projects/123456789012" in result.message
+    assert "permission denied or the project does not exist" not in result.message
+    assert result.attempts == 1
+
+
+def test_token_without_the_scope_is_unverifiable_saying_so(world: World) -> None:
+    world.gcp.narrow_scope = True
+    result = run_single(BY_ID, world.env())
+    assert result.status is Status.UNVERIFIABLE, result.message
+    assert "lacks the OAuth scope" in result.message
 
 
 @pytest.mark.parametrize(
@@ -229,3 +259,35 @@ def test_google_is_imported_lazily() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _check_threads_alive() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("check-gcp-project")]
+
+
+def test_token_exchange_that_hangs_ends_with_the_check(world: World, tmp_path: Path) -> None:
+    # google-auth would give the exchange its own 120 s; the check's thread must not outlive
+    # the check's deadline by that much.
+    world.gcp.require_token = True
+    world.gcp.inject("hang", path_prefix="/v1/token")
+    creds = workload_identity(world, tmp_path)
+    result = run_single(BY_ID, {**world.env(), "GOOGLE_APPLICATION_CREDENTIALS": str(creds)})
+    assert result.status is Status.ERROR
+    assert result.duration_s < 10
+    for _ in range(50):  # loose: the worker ends soon after its deadline, not minutes later
+        if not _check_threads_alive():
+            break
+        time.sleep(0.1)
+    assert not _check_threads_alive()
+
+
+def test_token_service_5xx_is_one_error_not_google_auths_retries(
+    world: World, tmp_path: Path
+) -> None:
+    world.gcp.require_token = True
+    world.gcp.inject("status", status=503, path_prefix="/v1/token")
+    creds = workload_identity(world, tmp_path)
+    result = run_single(BY_ID, {**world.env(), "GOOGLE_APPLICATION_CREDENTIALS": str(creds)})
+    assert result.status is Status.ERROR, result.message
+    assert "token service" in result.message and "HTTP 503" in result.message
+    assert world.gcp.count("POST", "/v1/token") == result.attempts == 2

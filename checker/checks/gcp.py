@@ -2,9 +2,12 @@
 
 Name the project by ``project_id`` (``projects.get``), by ``display_name`` (``projects.search``;
 display names are not unique, and older documents name projects that way), or both (get by id,
-then expect that display name). ``DELETE_REQUESTED`` and "not found" are ``drift``; the API's 403
-means "no permission *or* no such project" and is reported as that ambiguity (``error``); no
-credentials at all is ``unverifiable`` with how to configure them.
+then expect that display name). ``DELETE_REQUESTED`` and a 404 are ``drift``; the API's 403
+means "no permission *or* no such project" and is reported as that ambiguity (``error``), and so
+is a search that finds no project of that name (search lists only projects the caller may get).
+An API disabled for the credentials' project or a token without the needed scope is
+``unverifiable`` until someone fixes that; no credentials at all is ``unverifiable`` with how to
+configure them.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from checker.engine.model import CheckError, Evidence, Observation
 from checker.engine.registry import CheckType
-from checker.net.gcp_client import call, projects_client
+from checker.net.gcp_client import AMBIGUOUS_SEARCH, call, projects_client
 
 if TYPE_CHECKING:
     from checker.engine.context import CheckContext
@@ -24,7 +27,7 @@ if TYPE_CHECKING:
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 MAX_MATCHES = 50
 FIELDS = {
-    "exists": "false when the project is not found (by id: 404; by display name: no match)",
+    "exists": "false when projects.get answers 404 (by display name, no match is an error)",
     "state": '"ACTIVE", "DELETE_REQUESTED" or "STATE_UNSPECIFIED"',
     "project_id": "the project's id, e.g. binderhub-288415",
     "project_number": "the project's number (from its resource name projects/<number>)",
@@ -129,8 +132,13 @@ def _by_display_name(params: ProjectParams, ctx: CheckContext, endpoint: str) ->
     matches = [p for p in found if p.display_name.strip().casefold() == wanted]
     evidence = (_evidence(source, found),)
     if not matches:
-        absent = dict.fromkeys(FIELDS)
-        return Observation({**absent, "exists": False, "matching_project_ids": []}, evidence)
+        # search lists only what the caller may get: "no such name" and "no permission on it"
+        # give the same empty answer, so this is the 403's ambiguity, not a project seen absent.
+        raise CheckError(
+            f"{source}: no project visible to this identity is named {params.display_name!r}; "
+            f"{AMBIGUOUS_SEARCH}",
+            evidence=evidence,
+        )
     # Several projects may share a display name: report the active one when there is one.
     chosen = next((p for p in matches if p.state.name == "ACTIVE"), matches[0])
     values = {

@@ -15,6 +15,8 @@ deadline as every other HTTP call. ``google`` is imported only here, inside func
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +44,12 @@ AMBIGUOUS_403 = (
     "permission denied or the project does not exist: Cloud Resource Manager answers 403 for "
     "both, so this cannot be told apart from here; grant the checker's identity "
     "resourcemanager.projects.get (e.g. roles/browser) on the project"
+)
+
+AMBIGUOUS_SEARCH = (
+    "projects.search lists only projects the caller has resourcemanager.projects.get on, so "
+    "a project that does not exist and one this identity may not see look the same; grant it "
+    "resourcemanager.projects.get (e.g. roles/browser), or name the project by project_id"
 )
 
 
@@ -185,15 +193,87 @@ def _share_http_rules(session: requests.Session, user_agent: str, max_bytes: int
     session.hooks["response"].append(hook)
 
 
-def projects_client(ctx: CheckContext) -> Any:
-    """One ``ProjectsClient`` per run (credentials are looked up once per run)."""
+@dataclass(frozen=True)
+class _Client:
+    api: Any  # resourcemanager_v3.ProjectsClient
+    found: FoundCredentials
+    auth_session: requests.Session
+    refreshing: threading.Lock
 
-    def build() -> Any:
+
+class _InTime:
+    """google-auth's transport ``Request`` for one token refresh, held to the check's deadline.
+
+    Left to itself, a refresh (a token exchange, an impersonation, a metadata call) runs with
+    google-auth's own timeouts (120 s by default), its urllib3 retries and its backoff sleeps.
+    Here every HTTP call of it gets at most what is left before the deadline, none starts after
+    it, and a 429 or 5xx ends the refresh at once: the runner retries, with its backoff.
+    """
+
+    def __init__(self, inner: Any, deadline: float) -> None:
+        self._inner = inner
+        self._deadline = deadline
+
+    def __call__(
+        self,
+        url: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: Any = None,
+        timeout: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        from google.auth.exceptions import TransportError
+
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TransportError(  # type: ignore[no-untyped-call]
+                f"no time left before the check's deadline to ask {url}"
+            )
+        if isinstance(timeout, (int, float)):
+            left = min(left, float(timeout))
+        response = self._inner(
+            url, method=method, body=body, headers=headers, timeout=left, **kwargs
+        )
+        if response.status == 429 or response.status >= 500:
+            raise TransportError(f"{url} answered HTTP {response.status}")  # type: ignore[no-untyped-call]
+        return response
+
+
+def _refresh_in_time(ctx: CheckContext, client: _Client) -> None:
+    """Get an access token before the API call, when the credentials need one, within this
+    check's deadline (the API call then finds a valid token and does not refresh itself)."""
+    from google.auth.transport.requests import Request
+
+    credentials = client.found.credentials
+    if credentials.valid:
+        return
+    if not client.refreshing.acquire(timeout=max(0.0, ctx.remaining())):
+        raise CheckError("timed out waiting for another check to get a Google access token")
+    try:
+        if credentials.valid:  # another check got one meanwhile
+            return
+        request = _InTime(Request(client.auth_session), ctx.deadline)
+        call(
+            f"getting an access token for {client.found.source}",
+            lambda: credentials.refresh(request),
+        )
+    finally:
+        client.refreshing.release()
+
+
+def projects_client(ctx: CheckContext) -> Any:
+    """One ``ProjectsClient`` per run (credentials are looked up once per run), with a valid
+    access token got within this check's deadline."""
+
+    def build() -> _Client:
+        import requests
         from google.api_core.gapic_v1.client_info import ClientInfo
         from google.cloud import resourcemanager_v3
         from google.cloud.resourcemanager_v3.services.projects.transports.rest import (
             ProjectsRestTransport,
         )
+        from requests.adapters import HTTPAdapter
 
         found = find_credentials(ctx)
         transport = ProjectsRestTransport(
@@ -204,9 +284,16 @@ def projects_client(ctx: CheckContext) -> Any:
         session = getattr(transport, "_session", None)  # an AuthorizedSession (requests)
         if session is not None and hasattr(session, "hooks"):
             _share_http_rules(session, ctx.http.user_agent, ctx.http.max_bytes)
-        return resourcemanager_v3.ProjectsClient(transport=transport)
+        auth_session = requests.Session()
+        for prefix in ("http://", "https://"):
+            auth_session.mount(prefix, HTTPAdapter(max_retries=0))
+        _share_http_rules(auth_session, ctx.http.user_agent, ctx.http.max_bytes)
+        api = resourcemanager_v3.ProjectsClient(transport=transport)
+        return _Client(api, found, auth_session, threading.Lock())
 
-    return ctx.services.shared("gcp.projects_client", build)
+    client = ctx.services.shared("gcp.projects_client", build)
+    _refresh_in_time(ctx, client)
+    return client.api
 
 
 def call(what: str, fn: Callable[[], T]) -> T:
@@ -225,8 +312,38 @@ def call(what: str, fn: Callable[[], T]) -> T:
         raise failure from None
 
 
-def _failure(what: str, exc: Exception) -> CheckError | None:
-    """The CheckError for one failed call (None: not a failure, or not ours to explain)."""
+def _configuration_refusal(exc: Any) -> str | None:
+    """What a 403 says when it is about the setup, not the project: Google's ErrorInfo
+    ``reason`` (or, without details, the message's wording) names a disabled API, a token
+    without the scope, or a quota project that refuses the caller."""
+    reason = exc.reason or ""
+    metadata = exc.metadata or {}
+    message = str(exc.message)
+    if reason == "SERVICE_DISABLED" or "has not been used in project" in message:
+        api_name = metadata.get("serviceTitle") or "the Cloud Resource Manager API"
+        where = metadata.get("consumer") or "the project the credentials belong to"
+        return (
+            f"{api_name} is disabled in {where}; enable it there (the API is billed to the "
+            "credentials' project, not to the project checked)"
+        )
+    if reason == "ACCESS_TOKEN_SCOPE_INSUFFICIENT" or "insufficient authentication scopes" in (
+        message.lower()
+    ):
+        return (
+            "the access token lacks the OAuth scope this call needs; give the credentials the "
+            f"{SCOPES[0]} (or cloud-platform) scope"
+        )
+    if reason == "USER_PROJECT_DENIED":
+        return (
+            "the quota project of these credentials refuses this identity "
+            "(serviceusage.services.use); set a quota project it may use"
+        )
+    return None
+
+
+def _failure(what: str, exc: Exception) -> CheckError | Unverifiable | None:
+    """The exception one failed call stands for: CheckError when it may pass, Unverifiable when
+    only a change of setup can help (None: not a failure, or not ours to explain)."""
     import requests
     from google.api_core import exceptions as api
     from google.auth import exceptions as auth
@@ -241,6 +358,9 @@ def _failure(what: str, exc: Exception) -> CheckError | None:
     if isinstance(exc, api.NotFound):
         return None
     if isinstance(exc, api.Forbidden):  # REST's 403; gRPC's PermissionDenied is a subclass
+        refusal = _configuration_refusal(exc)
+        if refusal is not None:  # no retry can help until someone changes the setup
+            return Unverifiable(f"{what}: {refusal} ({exc.message})", evidence=evidence)
         return error(f"{AMBIGUOUS_403} ({exc.message})")
     if isinstance(exc, api.Unauthorized):
         return error(f"the Google credentials were rejected ({exc.message})")

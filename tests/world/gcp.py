@@ -49,12 +49,80 @@ def permission_denied(project: str) -> Reply:
     )
 
 
+CONSUMER = "123456789012"  # the project the credentials belong to (billed for API calls)
+
+
+def service_disabled() -> Reply:
+    """Google's 403 when the API is not enabled in the caller's own project."""
+    activation = (
+        "https://console.developers.google.com/apis/api/cloudresourcemanager.googleapis.com/"
+        f"overview?project={CONSUMER}"
+    )
+    message = (
+        f"Cloud Resource Manager API has not been used in project {CONSUMER} before or it is "
+        f"disabled. Enable it by visiting {activation} then retry. If you enabled this API "
+        "recently, wait a few minutes for the action to propagate to our systems and retry."
+    )
+    return google_error(
+        403,
+        "PERMISSION_DENIED",
+        message,
+        [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "SERVICE_DISABLED",
+                "domain": "googleapis.com",
+                "metadata": {
+                    "activationUrl": activation,
+                    "consumer": f"projects/{CONSUMER}",
+                    "containerInfo": CONSUMER,
+                    "service": "cloudresourcemanager.googleapis.com",
+                    "serviceTitle": "Cloud Resource Manager API",
+                },
+            },
+            {
+                "@type": "type.googleapis.com/google.rpc.LocalizedMessage",
+                "locale": "en-US",
+                "message": message,
+            },
+            {
+                "@type": "type.googleapis.com/google.rpc.Help",
+                "links": [
+                    {"description": "Google developers console API activation", "url": activation}
+                ],
+            },
+        ],
+    )
+
+
+def scope_insufficient(method: str) -> Reply:
+    """Google's 403 for a token minted without a scope the method needs."""
+    return google_error(
+        403,
+        "PERMISSION_DENIED",
+        "Request had insufficient authentication scopes.",
+        [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+                "domain": "googleapis.com",
+                "metadata": {
+                    "service": "cloudresourcemanager.googleapis.com",
+                    "method": f"google.cloud.resourcemanager.v3.Projects.{method}",
+                },
+            }
+        ],
+    )
+
+
 class FakeResourceManager(FakeHTTPService):
     def __init__(self) -> None:
         super().__init__("gcp")
         self.projects: dict[str, dict[str, Any]] = {}
         self.hidden: set[str] = set()
         self.require_token = False
+        self.api_disabled = False
+        self.narrow_scope = False
         self.reset_hooks.append(self._documented)
         self._documented()
         self.route("GET", "/v3/projects:search")(self._search)
@@ -66,6 +134,8 @@ class FakeResourceManager(FakeHTTPService):
     def _documented(self) -> None:
         self.hidden = set()
         self.require_token = False
+        self.api_disabled = False  # the API is off in the credentials' own project
+        self.narrow_scope = False  # the token lacks the cloud-platform(.read-only) scope
         self.projects = {
             "binderhub-288415": {
                 "name": "projects/487146235125",
@@ -100,7 +170,7 @@ class FakeResourceManager(FakeHTTPService):
             return {**project, "state": STATES[project["state"]]}
         return dict(project)
 
-    def _unauthenticated(self, request: Request) -> Reply | None:
+    def _unauthenticated(self, request: Request, method: str) -> Reply | None:
         if self.require_token and request.headers.get("authorization") != f"Bearer {ACCESS_TOKEN}":
             return google_error(
                 401,
@@ -108,6 +178,10 @@ class FakeResourceManager(FakeHTTPService):
                 "Request had invalid authentication credentials. Expected OAuth 2 access token, "
                 "login cookie or other valid authentication credential.",
             )
+        if self.api_disabled:
+            return service_disabled()
+        if self.narrow_scope:
+            return scope_insufficient(method)
         return None
 
     def _find(self, key: str) -> dict[str, Any] | None:
@@ -117,7 +191,7 @@ class FakeResourceManager(FakeHTTPService):
         return None
 
     def _get(self, request: Request) -> Reply:
-        refusal = self._unauthenticated(request)
+        refusal = self._unauthenticated(request, "GetProject")
         if refusal is not None:
             return refusal
         project = self._find(request.params["id"])
@@ -126,7 +200,7 @@ class FakeResourceManager(FakeHTTPService):
         return Reply.json(self._render(request, project))
 
     def _search(self, request: Request) -> Reply:
-        refusal = self._unauthenticated(request)
+        refusal = self._unauthenticated(request, "SearchProjects")
         if refusal is not None:
             return refusal
         query = request.query.get("query", "")
