@@ -269,3 +269,151 @@ def test_visible_vcard_values_are_read() -> None:
 
 def rdap_contacts(data: dict) -> Contacts:
     return contacts_of(data)
+
+
+# --- a 404 is "not found" only when the RDAP server says it ----------------------------------
+
+NGINX_404 = (
+    b"<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
+    b"<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+)
+NON_RDAP_404S = [
+    pytest.param(NGINX_404, "text/html", id="proxy-html"),
+    pytest.param(b"No registry found for this domain\n", "text/plain", id="aggregator-text"),
+    pytest.param(b'{"message": "route not found"}', "application/json", id="api-json"),
+]
+
+
+@pytest.mark.parametrize(("body", "media"), NON_RDAP_404S)
+def test_a_404_that_is_not_rdap_falls_back_to_whois(world: World, body: bytes, media: str) -> None:
+    world.rdap.inject(
+        "status",
+        status=404,
+        body=body,
+        path_prefix="/rdap/domain/",
+        headers={"Content-Type": media},
+    )
+    result = run_single(check(NAMESERVERS), world.env())
+    assert result.status is Status.OK, result.message
+    assert result.observed is not None and str(result.observed["source"]).startswith("WHOIS")
+    assert any("not RDAP's error body" in e.excerpt for e in result.evidence)
+
+
+def test_a_non_rdap_404_with_whois_down_is_an_error(world: World) -> None:
+    world.rdap.inject(
+        "status", status=404, body=NGINX_404, headers={"Content-Type": "text/html"}, times=10
+    )
+    env = {**world.env(), "CHECKER_WHOIS_SERVER": f"127.0.0.1:{closed_port()}"}
+    result = run_single(check(REGISTRAR), env)
+    assert result.status is Status.ERROR, result.message
+    assert "HTML page" in result.message
+
+
+def test_rdap_404_for_a_domain_whois_knows_is_answered_by_whois(world: World) -> None:
+    """An RFC-following server that does not serve the zone (a wrong or stale base URL)
+    says 404 in proper RDAP JSON: WHOIS, which has the record, decides."""
+    world.rdap.inject("status", status=404, path_prefix="/rdap/domain/", times=10)
+    result = run_single(check(REGISTRAR), world.env())
+    assert result.status is Status.OK, result.message
+    assert result.observed is not None and str(result.observed["source"]).startswith("WHOIS")
+    assert any("said not found, but WHOIS has the record" in e.excerpt for e in result.evidence)
+
+
+def test_rdap_404_stands_when_whois_cannot_answer(world: World) -> None:
+    world.rdap.scenario.delete_domain("mybinder.org")
+    env = {**world.env(), "CHECKER_WHOIS_SERVER": f"127.0.0.1:{closed_port()}"}
+    result = run_single(check(REGISTRAR), env)
+    assert result.status is Status.DRIFT
+    assert any("could not confirm RDAP's not-found" in e.excerpt for e in result.evidence)
+
+
+def test_deleted_domain_is_confirmed_by_whois(world: World) -> None:
+    world.rdap.scenario.delete_domain("mybinder.org")
+    result = run_single(check(NAMESERVERS), world.env())
+    assert result.status is Status.DRIFT
+    assert any(e.source.startswith("WHOIS") for e in result.evidence)
+
+
+# --- one deadline for every RDAP request, bootstrap included ---------------------------------
+
+
+def test_stalled_bootstrap_leaves_time_for_whois(world: World) -> None:
+    world.rdap.inject("hang", path_prefix="/bootstrap/")
+    started = time.monotonic()
+    result = run_single(check(REGISTRAR), no_rdap_override(world), bootstrap_settings(world))
+    assert result.status is Status.OK, result.message
+    assert result.observed is not None and str(result.observed["source"]).startswith("WHOIS")
+    assert time.monotonic() - started < ERROR_BOUND_S
+
+
+def test_stalled_registrar_link_leaves_time_for_whois(world: World) -> None:
+    world.rdap.inject("hang", path_prefix="/registrar/")
+    started = time.monotonic()
+    result = run_single(check(CONTACT, "binder-demo.com"), world.env())
+    # RDAP gave up on the registrar in its half; WHOIS answered (one server: no referral).
+    assert result.status is Status.UNVERIFIABLE, result.message
+    assert any("RDAP failed" in e.excerpt for e in result.evidence)
+    assert time.monotonic() - started < ERROR_BOUND_S
+
+
+# --- registry redacts: the registrar's record is asked ----------------------------------------
+
+
+def test_registrar_shows_what_the_registry_redacts(world: World) -> None:
+    world.rdap.scenario.publish_at_registrar("mybinder.org")
+    result = run_single(check(CONTACT), world.env())
+    assert result.status is Status.OK, result.message
+    assert world.rdap.count("GET", "/registrar/rdap/domain/mybinder.org") == 1
+    assert run_single(OWNER, world.env()).status is Status.OK
+    world.rdap.scenario.publish_at_registrar("mybinder.org", email="someone@example.org")
+    drifted = run_single(check(CONTACT), world.env())
+    assert drifted.status is Status.DRIFT and "someone@example.org" in drifted.message
+
+
+def test_registrar_that_also_redacts_keeps_it_unverifiable(world: World) -> None:
+    result = run_single(check(CONTACT), world.env())
+    assert result.status is Status.UNVERIFIABLE
+    assert world.rdap.count("GET", "/registrar/rdap/domain/mybinder.org") >= 1
+
+
+def test_failing_registrar_link_keeps_the_registry_redaction(world: World) -> None:
+    world.rdap.inject("status", status=503, path_prefix="/registrar/", times=10)
+    result = run_single(check(CONTACT), world.env())
+    assert result.status is Status.UNVERIFIABLE, result.message
+    assert any("registrar's record could not be read" in e.excerpt for e in result.evidence)
+
+
+# --- privacy services ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("service", ["godaddy", "tucows", "ru"])
+def test_privacy_placeholders_are_unverifiable_not_drift(world: World, service: str) -> None:
+    world.rdap.scenario.use_privacy_service("mybinder.org", service)
+    for text in (OWNER, check(CONTACT)):
+        result = run_single(text, world.env())
+        assert result.status is Status.UNVERIFIABLE, result.message
+        assert "RDAP" in result.message  # RDAP answered: the placeholders are what it shows
+
+
+# --- DENIC: registrar and expiry are never published ------------------------------------------
+
+
+def test_denic_rdap_serves_nameservers_and_says_what_it_never_publishes(world: World) -> None:
+    nameservers = run_single(check(NAMESERVERS, "binder-demo.de"), world.env())
+    assert nameservers.status is Status.OK, nameservers.message
+    assert str((nameservers.observed or {})["source"]).startswith("RDAP")
+    for template, what in ((REGISTRAR, "registrar"), (EXPIRY, "expiry date")):
+        result = run_single(check(template, "binder-demo.de"), world.env())
+        assert result.status is Status.UNVERIFIABLE, result.message
+        assert f"does not publish the {what}" in result.message
+
+
+# --- registrar ids ----------------------------------------------------------------------------
+
+
+def test_numeric_registry_handle_is_not_an_iana_id(world: World) -> None:
+    world.rdap.scenario.name_registrar_by_handle("mybinder.org", "5000")
+    result = run_single(check(REGISTRAR), world.env())
+    assert result.status is Status.UNVERIFIABLE, result.message
+    assert "IANA id" in result.message

@@ -217,14 +217,51 @@ def test_iana_then_thin_registry_then_registrar(world: World, registrar_server) 
     assert registrar_server.count() == 1  # no contacts needed: the registrar is not asked
 
 
-def test_thick_registry_needs_no_registrar(world: World, registrar_server) -> None:
-    ctx = make_ctx({})
+def test_thick_registry_that_shows_contacts_needs_no_registrar(
+    world: World, registrar_server
+) -> None:
+    world.whois.scenario.publish_contact("mybinder.org", DOCUMENTED_EMAIL)
     record = whois_client.lookup(
-        "mybinder.org", ctx, need_contacts=True, directory=chain(world, registrar_server)
+        "mybinder.org", make_ctx({}), need_contacts=True, directory=chain(world, registrar_server)
     )
-    assert record.contacts.published and record.contacts.hides("email")
+    assert record.contacts.emails == (DOCUMENTED_EMAIL,)
     assert world.whois.queries == ["org", "mybinder.org"]
     assert registrar_server.count() == 0
+
+
+def test_registry_that_redacts_sends_us_to_the_registrar(world: World, registrar_server) -> None:
+    """PIR redacts and says "Please query the RDDS service of the Registrar of Record": the
+    registrar is where consented contact data is published."""
+    directory = chain(world, registrar_server)
+    record = whois_client.lookup(
+        "mybinder.org", make_ctx({}), need_contacts=True, directory=directory
+    )
+    assert registrar_server.queries == ["mybinder.org"]
+    assert record.contacts.emails == () and record.contacts.hides("email")  # Bluehost hides too
+    world.whois.scenario.publish_at_registrar("mybinder.org")
+    record = whois_client.lookup(
+        "mybinder.org", make_ctx({}), need_contacts=True, directory=directory
+    )
+    assert record.contacts.emails == (DOCUMENTED_EMAIL,) and not record.contacts.hides("email")
+    assert record.contacts.name == "Chris Holdgraf"
+    assert len([e for e in record.evidence if e.source.startswith("WHOIS")]) == 2
+
+
+def test_registrar_without_port_43_leaves_the_registry_redaction(world: World) -> None:
+    """Registrars may close port 43 since 2025: a redacting registry still answered, so the
+    contact stays hidden (unverifiable), not an error every night."""
+    directory = Directory(
+        addresses={
+            "whois.iana.org": world.whois.address,
+            "whois.publicinterestregistry.org": world.whois.address,
+            "whois.bluehost.com": ("127.0.0.1", closed_port()),
+        }
+    )
+    record = whois_client.lookup(
+        "mybinder.org", make_ctx({}), need_contacts=True, directory=directory
+    )
+    assert record.contacts.hides("email") and record.contacts.emails == ()
+    assert any("registrar not asked" in e.excerpt for e in record.evidence)
 
 
 def test_registrar_that_redacts_too(world: World, registrar_server) -> None:
@@ -320,7 +357,6 @@ def test_not_found_answers(text: str) -> None:
         "<html><body><h1>502 Bad Gateway</h1></body></html>",
         "Domain Name: example.org\n",  # a record with no facts in it
         "Domain Name: other.org\nRegistrar: X\nRegistry Expiry Date: 2030-01-01T00:00:00Z\n",
-        "Domain Name: example.org\nRegistrar: X\nRegistry Expiry Date: 31st of Smarch\n",
     ],
 )
 def test_answers_that_are_not_records_are_errors(text: str) -> None:
@@ -363,3 +399,87 @@ def test_published_owner_name_is_checked(world: World, env: dict[str, str]) -> N
 def test_rate_limit_answers_say_so(text: str) -> None:
     with pytest.raises(CheckError, match="refused the query"):
         parse(text)
+
+
+def test_an_unreadable_expiry_is_kept_for_the_expiry_check_alone() -> None:
+    record = parse("Domain Name: example.org\nRegistrar: X\nRegistry Expiry Date: 31st of Smarch\n")
+    assert record.registrar == "X"
+    assert record.expires is None and record.unreadable_expiry == "31st of Smarch"
+
+
+# --- a date python-whois cannot read fails only what needs it ---------------------------------
+
+
+def test_odd_updated_date_does_not_fail_the_record(world: World, env: dict[str, str]) -> None:
+    world.whois.scenario.write_updated_date_as("mybinder.org", "2024/05/14 01:05:04 (JST)")
+    for template in (REGISTRAR, EXPIRY, NAMESERVERS):
+        result = run_single(check(template), env)
+        assert result.status is Status.OK, result.message
+
+
+# --- DENIC: a registry that publishes the delegation only ------------------------------------
+
+
+def test_denic_record_serves_nameservers(env: dict[str, str]) -> None:
+    result = run_single(check(NAMESERVERS, "binder-demo.de"), env)
+    assert result.status is Status.OK, result.message
+    assert result.observed is not None and result.observed["count"] == 2
+
+
+@pytest.mark.parametrize(("template", "what"), [(REGISTRAR, "registrar"), (EXPIRY, "expiry")])
+def test_denic_registrar_and_expiry_are_unverifiable(env: dict, template: str, what: str) -> None:
+    result = run_single(check(template, "binder-demo.de"), env)
+    assert result.status is Status.UNVERIFIABLE, result.message
+    assert f"does not publish the {what}" in result.message
+
+
+def test_denic_free_domain_drifts(world: World, env: dict[str, str]) -> None:
+    world.whois.scenario.delete_domain("binder-demo.de")
+    result = run_single(check(NAMESERVERS, "binder-demo.de"), env)
+    assert result.status is Status.DRIFT
+    assert "expected exists to equal true, observed false" in result.message
+
+
+def test_iana_refers_de_to_denic(world: World, registrar_server) -> None:
+    directory = Directory(
+        addresses={"whois.iana.org": world.whois.address, "whois.denic.de": world.whois.address}
+    )
+    record = whois_client.lookup(
+        "binder-demo.de", make_ctx({}), need_contacts=False, directory=directory
+    )
+    assert record.registrar is None and record.expires is None
+    assert record.nameservers == ("chad.ns.cloudflare.com", "dina.ns.cloudflare.com")
+    assert world.whois.queries == ["de", "binder-demo.de"]
+
+
+# --- privacy services: their placeholders hide the contact, they are not a new owner -----------
+
+
+@pytest.mark.parametrize("service", ["godaddy", "tucows", "ru"])
+def test_privacy_service_placeholders_are_unverifiable(
+    world: World, env: dict[str, str], service: str
+) -> None:
+    world.whois.scenario.use_privacy_service("mybinder.org", service)
+    for template in (OWNER, check(CONTACT)):
+        result = run_single(template, env)
+        assert result.status is Status.UNVERIFIABLE, result.message
+
+
+def test_a_name_next_to_a_privacy_service_is_the_services() -> None:
+    record = parse(
+        "Domain Name: example.org\nRegistrar: Name.com, Inc.\n"
+        "Registry Expiry Date: 2030-01-01T00:00:00Z\n"
+        "Registrant Name: Whois Agent\n"
+        "Registrant Organization: Domain Protection Services, Inc.\n"
+        "Registrant Email: https://www.name.com/contact-domain-whois/example.org\n"
+    )
+    assert record.contacts.name is None and record.contacts.organization is None
+    assert record.contacts.hides("name") and record.contacts.hides("organization")
+
+
+def test_a_visible_name_next_to_a_redacted_email_is_read() -> None:
+    record = parse(
+        "Domain Name: example.org\nRegistrar: X\nRegistry Expiry Date: 2030-01-01T00:00:00Z\n"
+        "Registrant Name: Chris Holdgraf\nRegistrant Email: REDACTED FOR PRIVACY\n"
+    )
+    assert record.contacts.name == "Chris Holdgraf" and record.contacts.hides("email")

@@ -96,9 +96,13 @@ def observe_registrar(params: RegistrarParams, ctx: CheckContext) -> Observation
     record = _lookup(params.domain, ctx)
     if not record.exists:
         return _absent(record, ("registrar", "iana_id"))
+    # DENIC (.de) never names the registrar; ccTLD registries often publish no IANA id (their
+    # registrars need no ICANN accreditation). The source answered: it will never say more.
     if record.registrar is None and record.iana_id is None:
-        raise CheckError(f"{record.source} named no registrar", evidence=record.evidence)
-    # ccTLD registries often publish no IANA id (their registrars need no ICANN accreditation).
+        raise Unverifiable(
+            f"{record.source} does not publish the registrar of {params.domain}",
+            evidence=record.evidence,
+        )
     for wanted, seen, what in (
         (params.names, record.registrar, "name"),
         (params.iana_id, record.iana_id, "IANA id"),
@@ -155,8 +159,17 @@ def observe_expiry(params: ExpiryParams, ctx: CheckContext) -> Observation:
     record = _lookup(params.domain, ctx)
     if not record.exists:
         return _absent(record, ("days_left", "expires"))
-    if record.expires is None:
-        raise CheckError(f"{record.source} gave no expiry date", evidence=record.evidence)
+    if record.unreadable_expiry is not None:
+        raise CheckError(
+            f"{record.source} gives the expiry date as {record.unreadable_expiry[:80]!r}, "
+            "which could not be read as a date",
+            evidence=record.evidence,
+        )
+    if record.expires is None:  # DENIC (.de) and some ccTLD RDAP servers never publish it
+        raise Unverifiable(
+            f"{record.source} does not publish the expiry date of {params.domain}",
+            evidence=record.evidence,
+        )
     left = record.expires - datetime.now(timezone.utc)
     return _seen(record, days_left=left.days, expires=record.expires.isoformat())
 

@@ -3,12 +3,18 @@
 The base URL comes from ``endpoints.rdap`` when set (a mirror, or the loopback world), else
 from the IANA bootstrap file (RFC 9224), fetched once per run. A registry that publishes no
 contacts (a thin registry such as .com) links to the registrar's RDAP record with
-``rel: related``; that link is followed only when a check needs contacts.
+``rel: related``; so does a thick registry that redacts them (PIR). That link is followed
+only when a check needs contacts and the registry's own are missing or hidden: after ICANN's
+Registration Data Policy the registrar is where consented contact data is published.
+
+Every request here shares one deadline (the bootstrap download included), so a stalled
+data.iana.org or registry leaves the rest of the check's time to the WHOIS fallback.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +25,7 @@ from checker.net.registration import (
     ContactBuilder,
     Contacts,
     Registration,
+    merge_contacts,
     normalise_hosts,
     parse_iso_date,
 )
@@ -26,15 +33,19 @@ from checker.net.registration import (
 ACCEPT = {"Accept": "application/rdap+json, application/json;q=0.9"}
 CONTACT_ROLES = ("registrant", "administrative", "technical")
 ROLE_LABEL = {"registrant": "Registrant", "administrative": "Admin", "technical": "Tech"}
+# RFC 9083 section 6: an error response is a JSON object with these members (all optional).
+ERROR_MEMBERS = ("errorCode", "rdapConformance", "title", "description", "notices")
 
 
-def base_url(domain: str, ctx: CheckContext) -> str | None:
+def base_url(domain: str, ctx: CheckContext, *, deadline: float) -> str | None:
     """The RDAP base for ``domain``, or None when no RDAP service is known for its TLD."""
     endpoints = ctx.settings.endpoints
     if endpoints.rdap:
         return endpoints.rdap.rstrip("/")
     url = endpoints.rdap_bootstrap
-    table = ctx.services.shared(f"rdap-bootstrap {url}", lambda: _load_bootstrap(url, ctx))
+    table = ctx.services.shared(
+        f"rdap-bootstrap {url}", lambda: _load_bootstrap(url, ctx, deadline)
+    )
     labels = domain.split(".")
     for start in range(len(labels)):  # RFC 9224: the longest matching label sequence wins
         base = table.get(".".join(labels[start:]))
@@ -43,8 +54,8 @@ def base_url(domain: str, ctx: CheckContext) -> str | None:
     return None
 
 
-def _load_bootstrap(url: str, ctx: CheckContext) -> dict[str, str]:
-    response = ctx.http.get(url, timeout=ctx.call_timeout())
+def _load_bootstrap(url: str, ctx: CheckContext, deadline: float) -> dict[str, str]:
+    response = ctx.http.get(url, timeout=_time_left(url, ctx, deadline, "IANA RDAP bootstrap"))
     if response.status != 200:
         raise CheckError(
             f"IANA RDAP bootstrap {url} answered HTTP {response.status}",
@@ -74,11 +85,13 @@ def _load_bootstrap(url: str, ctx: CheckContext) -> dict[str, str]:
 
 
 def lookup(
-    domain: str, base: str, ctx: CheckContext, *, timeout: float, need_contacts: bool
+    domain: str, base: str, ctx: CheckContext, *, deadline: float, need_contacts: bool
 ) -> Registration:
-    """Ask the registry's RDAP service about ``domain``; CheckError when it cannot answer."""
+    """Ask the registry's RDAP service about ``domain``; CheckError when it cannot answer.
+
+    Every request is over by ``deadline`` (``time.monotonic()``)."""
     url = f"{base}/domain/{domain}"
-    response = _get(url, ctx, timeout)
+    response = _get(url, ctx, deadline)
     if response.status == 404:
         return Registration(
             domain=domain, source=f"RDAP {url}", exists=False, evidence=(response.evidence(),)
@@ -87,32 +100,51 @@ def lookup(
     registrar = _entity_with_role(data.get("entities"), "registrar")
     contacts = contacts_of(data)
     evidence = [_evidence(response, data)]
-    if need_contacts and not contacts.published:
+    if need_contacts and not contacts.complete:
         link = _related_link(data, registrar)
         if link is not None:
-            contacts, registrar_evidence = _registrar_contacts(link, ctx, timeout)
+            contacts, registrar_evidence = _with_registrar(contacts, link, ctx, deadline)
             evidence.append(registrar_evidence)
+    expiration = _event(data, "expiration")
     return Registration(
         domain=domain,
         source=f"RDAP {url}",
         exists=True,
         registrar=_vcard_text(registrar, "fn") if registrar else None,
         iana_id=_iana_id(registrar) if registrar else None,
-        expires=_event(data, "expiration"),
+        expires=parse_iso_date(expiration) if expiration else None,
+        unreadable_expiry=expiration if expiration and not parse_iso_date(expiration) else None,
         nameservers=_nameservers(data),
         contacts=contacts,
         evidence=tuple(evidence),
     )
 
 
-def _get(url: str, ctx: CheckContext, timeout: float) -> HttpResponse:
-    response = ctx.http.get(url, timeout=min(timeout, ctx.call_timeout()), headers=ACCEPT)
-    if response.status not in (200, 404):
+def _time_left(url: str, ctx: CheckContext, deadline: float, what: str = "RDAP") -> float:
+    left = deadline - time.monotonic()
+    if left <= 0.01:
+        raise CheckError(f"{what} {url}: not asked, RDAP's share of the deadline is used up")
+    return min(left, ctx.call_timeout())
+
+
+def _get(url: str, ctx: CheckContext, deadline: float) -> HttpResponse:
+    response = ctx.http.get(url, timeout=_time_left(url, ctx, deadline), headers=ACCEPT)
+    if response.status == 404:
+        _check_not_found(response)
+    elif response.status != 200:
         # 400/401/403 from a registry mean this client cannot use the service right now.
         raise CheckError(
             f"RDAP {url} answered HTTP {response.status}", evidence=(response.evidence(),)
         )
     return response
+
+
+def _check_not_found(response: HttpResponse) -> None:
+    """A 404 means "no such object" only when the RDAP server says it: an empty body (some
+    registries send nothing) or an RFC 9083 error object. An HTML page from a proxy or a CDN,
+    or an aggregator's "no registry found" text, is a CheckError, never a vanished domain."""
+    if response.body.strip():
+        response.service_error("RDAP", ERROR_MEMBERS)
 
 
 def _domain_object(response: HttpResponse, url: str) -> dict[str, Any]:
@@ -125,12 +157,26 @@ def _domain_object(response: HttpResponse, url: str) -> dict[str, Any]:
     return data
 
 
-def _registrar_contacts(url: str, ctx: CheckContext, timeout: float) -> tuple[Contacts, Evidence]:
-    response = _get(url, ctx, timeout)
-    if response.status == 404:
-        return Contacts(), response.evidence()
-    data = _domain_object(response, url)
-    return contacts_of(data), _evidence(response, data)
+def _with_registrar(
+    registry: Contacts, url: str, ctx: CheckContext, deadline: float
+) -> tuple[Contacts, Evidence]:
+    """The registry's contacts completed with the registrar's record at ``url``.
+
+    A thin registry (no contact section) has only the registrar's, so its failure is a
+    CheckError; a registry that published redacted contacts still answered, so a registrar
+    that fails leaves them as they are (hidden: unverifiable, never drift) with a note."""
+    try:
+        response = _get(url, ctx, deadline)
+        if response.status == 404:
+            return registry, response.evidence()
+        data = _domain_object(response, url)
+    except CheckError as exc:
+        if not registry.published:
+            raise
+        return registry, Evidence(
+            source=f"RDAP {url}", excerpt=f"the registrar's record could not be read: {exc.message}"
+        )
+    return merge_contacts(registry, contacts_of(data)), _evidence(response, data)
 
 
 def _dicts(value: Any) -> Iterator[dict[str, Any]]:
@@ -173,15 +219,15 @@ def _iana_id(entity: dict[str, Any]) -> int | None:
             identifier = str(public_id.get("identifier", "")).strip()
             if identifier.isdigit():
                 return int(identifier)
-    handle = str(entity.get("handle", "")).strip()
-    # Verisign-style registries use the IANA id as the registrar entity's handle.
-    return int(handle) if handle.isdigit() else None
+    # Not the handle, even when numeric: ccTLD registries number their own registrars.
+    return None
 
 
-def _event(data: dict[str, Any], action: str) -> Any:
+def _event(data: dict[str, Any], action: str) -> str | None:
+    """The date of the ``action`` event, as published (RFC 3339, but not always)."""
     for event in _dicts(data.get("events")):
         if str(event.get("eventAction", "")).lower() == action:
-            return parse_iso_date(str(event.get("eventDate", "")))
+            return str(event.get("eventDate", "")).strip() or None
     return None
 
 
@@ -213,16 +259,19 @@ def contacts_of(data: dict[str, Any]) -> Contacts:
         label = ROLE_LABEL[role]
         builder.published = True
         emails = [prop for prop in _vcard(entity) if prop[0] == "email"]
-        for prop in emails:
-            builder.email(f"{label} Email", _flatten(prop[3]))
+        proxied = [builder.email(f"{label} Email", _flatten(prop[3])) for prop in emails]
         if not emails:
             for prop in _vcard(entity):
                 if prop[0] == "contact-uri":  # a web form instead of an address
                     uri = _flatten(prop[3])
                     builder.hidden(f"{label} Email", f"{label} Email: contact via {uri}")
         if role == "registrant":
-            builder.text(f"{label} Organization", _vcard_text(entity, "org") or "")
-            builder.text(f"{label} Name", _vcard_text(entity, "fn") or "")
+            builder.registrant(
+                label,
+                name=_vcard_text(entity, "fn") or "",
+                organization=_vcard_text(entity, "org") or "",
+                proxied=any(proxied),
+            )
         for remark in _dicts(entity.get("remarks")):
             title = str(remark.get("title", ""))
             if "redacted" in title.lower():  # e.g. "EMAIL REDACTED FOR PRIVACY"

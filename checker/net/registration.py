@@ -29,14 +29,22 @@ REDACTION_MARKERS = (
     "non-public data",
 )
 # A privacy/proxy service stands in for the real contact: the documented one cannot be seen.
+# Real placeholders: "Registration Private" / "Domains By Proxy, LLC" (GoDaddy), "Statutory
+# Masking Enabled" (Tucows/OpenSRS), "Contact Privacy Inc. Customer 0123" (Tucows), "Private
+# Person" (.ru, .su), "Whois Agent" / "Domain Protection Services" (Name.com), "... on behalf
+# of example.com owner" and "Whois Privacy" services.
 PROXY_MARKERS = (
     "privacy",
+    "private",
     "proxy",
     "withheld",
     "whoisguard",
+    "whois agent",
     "protect",
     "anonymi",
     "masked",
+    "masking",
+    "on behalf of",
 )
 
 
@@ -95,6 +103,11 @@ class Contacts:
     redacted: tuple[Redaction, ...] = ()
     published: bool = False  # False: the source has no contact section at all (thin registry)
 
+    @property
+    def complete(self) -> bool:
+        """Published with nothing hidden: the registrar has nothing to add."""
+        return self.published and not self.redacted
+
     def hides(self, what: str) -> tuple[str, ...]:
         """How the source said it hides ``what`` (empty when it did not)."""
         return tuple(r.text for r in self.redacted if what in r.fields)
@@ -117,16 +130,30 @@ class ContactBuilder:
         self.redacted: list[Redaction] = []
         self.published = False
 
-    def email(self, label: str, value: str) -> None:
+    def email(self, label: str, value: str) -> bool:
+        """Record one address; True when it is a proxy's or a redaction, not the contact's."""
         value = value.strip().removeprefix("mailto:")
         if not value:
-            return
+            return False
         self.published = True
         if EMAIL.match(value) and not is_proxy(value.split("@", 1)[1]):
             if value.lower() not in self.emails:
                 self.emails.append(value.lower())
+            return False
+        self.hidden(label, f"{label}: {value}")
+        return is_proxy(value) and not is_redaction(value)
+
+    def registrant(self, label: str, *, name: str, organization: str, proxied: bool) -> None:
+        """The registrant's name and organisation, unless they are placeholders. A privacy
+        service (as organisation or address: ``proxied``) stands in for the whole contact,
+        so a name next to it ("Whois Agent", "Registration Private") is the service's too."""
+        name, organization = name.strip(), organization.strip()
+        proxied = proxied or is_proxy(organization)
+        self.text(f"{label} Organization", organization)
+        if name and proxied:
+            self.hidden(f"{label} Name", f"{label} Name: {name} (next to a privacy service)")
         else:
-            self.hidden(label, f"{label}: {value}")
+            self.text(f"{label} Name", name)
 
     def text(self, label: str, value: str) -> None:
         """The registrant's organisation or name: a person or company, unless it is a marker."""
@@ -156,6 +183,21 @@ class ContactBuilder:
         )
 
 
+def merge_contacts(registry: Contacts, registrar: Contacts) -> Contacts:
+    """The registry's contacts completed with the registrar's (thin registries, and thick ones
+    that redact). When the registrar published a contact section, what it hides is what counts:
+    a field the registry redacted but the registrar shows is seen."""
+    if not registrar.published:
+        return registry
+    return Contacts(
+        emails=tuple(dict.fromkeys((*registry.emails, *registrar.emails))),
+        organization=registrar.organization or registry.organization,
+        name=registrar.name or registry.name,
+        redacted=registrar.redacted,
+        published=True,
+    )
+
+
 @dataclass(frozen=True)
 class Registration:
     """What the registration data service said about one domain."""
@@ -166,6 +208,7 @@ class Registration:
     registrar: str | None = None
     iana_id: int | None = None
     expires: datetime | None = None
+    unreadable_expiry: str | None = None  # an expiry date as published, when it cannot be read
     nameservers: tuple[str, ...] = ()
     contacts: Contacts = field(default_factory=Contacts)
     evidence: tuple[Evidence, ...] = ()

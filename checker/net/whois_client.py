@@ -4,9 +4,11 @@ python-whois cannot be used to *fetch*: it hard-codes port 43 and, by default, t
 errors into an all-empty record that would read as drift. So the text is fetched here, with
 one total deadline for the whole referral chain and a size cap, and only handed to
 ``whois.parser.WhoisEntry.load`` to parse. The chain is the one ``whois(1)`` follows: IANA
-names the registry's server, and a thin registry (.com) names the registrar's server, which
-is asked only when a check needs contacts. ``endpoints.whois_server`` sends every query to
-one server instead (a mirror, a proxy, the loopback world), so no discovery is done then.
+names the registry's server, and the registry names the registrar's server, which is asked
+only when a check needs contacts the registry does not show (a thin registry such as .com has
+none; a thick one such as PIR's .org redacts them and points to the registrar).
+``endpoints.whois_server`` sends every query to one server instead (a mirror, a proxy, the
+loopback world), so no discovery is done then.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from checker.net.registration import (
     Contacts,
     Registration,
     as_utc,
+    merge_contacts,
     normalise_hosts,
+    parse_iso_date,
 )
 
 IANA_SERVER = "whois.iana.org"
@@ -47,6 +51,8 @@ NOT_FOUND = re.compile(
     r"|Status:\s*(?:free|available))",
     re.I | re.M,
 )
+MAX_DROPPED_DATES = 5
+EXPIRY_LABEL = re.compile(r"expir|paid-till|renewal", re.I)
 IANA_ID = re.compile(r"^\s*Registrar IANA ID:\s*(\d+)\s*$", re.I | re.M)
 REFERRAL = re.compile(r"^\s*(?:Registrar )?WHOIS Server:\s*(\S+)\s*$", re.I | re.M)
 IANA_REFER = re.compile(r"^\s*(?:refer|whois):\s*(\S+)\s*$", re.I | re.M)
@@ -157,11 +163,14 @@ def lookup(
     *,
     need_contacts: bool,
     directory: Directory | None = None,
+    deadline: float | None = None,
 ) -> Registration:
-    """The registry's WHOIS record of ``domain`` (plus the registrar's contacts if needed)."""
+    """The registry's WHOIS record of ``domain`` (plus the registrar's contacts if needed),
+    all over by ``deadline`` (``time.monotonic()``; default: just before the check's)."""
     fixed = ctx.settings.endpoints.whois_address()
     directory = directory or Directory(fixed=fixed)
-    deadline = time.monotonic() + max(0.05, ctx.remaining() - DEADLINE_MARGIN_S)
+    latest = time.monotonic() + max(0.05, ctx.remaining() - DEADLINE_MARGIN_S)
+    deadline = latest if deadline is None else min(deadline, latest)
     max_bytes = min(MAX_BYTES, ctx.settings.max_response_bytes)
     if directory.fixed is not None:
         registry = f"{directory.fixed[0]}:{directory.fixed[1]}"
@@ -169,7 +178,7 @@ def lookup(
         registry = _registry_server(domain, ctx, directory, deadline, max_bytes)
     answer = fetch(registry, directory.address(registry), domain, deadline, max_bytes)
     record = parse(domain, answer)
-    if not (need_contacts and record.exists and not record.contacts.published):
+    if not (need_contacts and record.exists and not record.contacts.complete):
         return record
     referral = _referral(answer.text)
     if referral is None:
@@ -183,11 +192,18 @@ def lookup(
             f"endpoints.whois_server sends every query to {answer.label}",
         )
         return replace(record, evidence=(*record.evidence, note))
-    registrar_answer = fetch(referral, target, domain, deadline, max_bytes)
-    registrar_record = parse(domain, registrar_answer)
+    try:
+        registrar_record = parse(domain, fetch(referral, target, domain, deadline, max_bytes))
+    except CheckError as exc:
+        if not record.contacts.published:
+            raise  # a thin registry: the registrar is the only source of contacts
+        # The registry answered with its (redacted) contacts; many registrars closed port 43
+        # when ICANN made it optional (2025). What the registry hides stays hidden.
+        note = Evidence(source=f"WHOIS {referral}", excerpt=f"registrar not asked: {exc.message}")
+        return replace(record, evidence=(*record.evidence, note, *exc.evidence))
     return replace(
         record,
-        contacts=registrar_record.contacts,
+        contacts=merge_contacts(record.contacts, registrar_record.contacts),
         evidence=(*record.evidence, *registrar_record.evidence),
     )
 
@@ -225,7 +241,6 @@ def _registry_server(
 def parse(domain: str, answer: WhoisAnswer) -> Registration:
     """Turn one WHOIS answer into a registration record, or say why it is not one."""
     from whois.exceptions import PywhoisError, WhoisDomainNotFoundError
-    from whois.parser import WhoisEntry
 
     text = answer.text
     evidence = (answer.evidence(),)
@@ -240,15 +255,21 @@ def parse(domain: str, answer: WhoisAnswer) -> Registration:
     if not has_record and NOT_FOUND.search(text):
         return Registration(domain=domain, source=source, exists=False, evidence=evidence)
     try:
-        entry = WhoisEntry.load(domain, text)
+        entry, dropped = _load(domain, text)
     except WhoisDomainNotFoundError:
         return Registration(domain=domain, source=source, exists=False, evidence=evidence)
     except (PywhoisError, ValueError, OverflowError) as exc:
         raise CheckError(f"{source}: unparseable answer ({exc})", evidence=evidence) from None
     name = _first(entry.get("domain_name"))
     registrar = _first(entry.get("registrar"))
+    nameservers = normalise_hosts(_all(entry.get("name_servers")))
     expires = _earliest(entry.get("expiration_date"))
-    if not (name and (registrar or expires)):
+    unreadable = next((value for label, value in dropped if EXPIRY_LABEL.search(label)), None)
+    if expires is None and unreadable is not None:
+        expires = parse_iso_date(unreadable)
+        unreadable = None if expires else unreadable
+    # DENIC (.de) publishes neither registrar nor expiry: the delegation is still a record.
+    if not (name and (registrar or expires or unreadable or nameservers)):
         raise CheckError(f"{source}: the answer is not a domain record", evidence=evidence)
     if name.lower().rstrip(".") != domain:
         raise CheckError(f"{source} answered about {name!r}, not {domain!r}", evidence=evidence)
@@ -260,10 +281,32 @@ def parse(domain: str, answer: WhoisAnswer) -> Registration:
         registrar=registrar,
         iana_id=int(iana.group(1)) if iana else None,
         expires=expires,
-        nameservers=normalise_hosts(_all(entry.get("name_servers"))),
+        unreadable_expiry=unreadable,
+        nameservers=nameservers,
         contacts=_contacts(text),
         evidence=evidence,
     )
+
+
+def _load(domain: str, text: str) -> tuple[Any, list[tuple[str, str]]]:
+    """python-whois's parse, minus the date lines it cannot read (it fails the whole record
+    for one odd "Updated Date"); returns the entry and the dropped (label, value) pairs."""
+    from whois.exceptions import WhoisUnknownDateFormatError
+    from whois.parser import WhoisEntry
+
+    dropped: list[tuple[str, str]] = []
+    for _ in range(MAX_DROPPED_DATES + 1):
+        try:
+            return WhoisEntry.load(domain, text), dropped
+        except WhoisUnknownDateFormatError as exc:
+            value = str(exc).removeprefix("Unknown date format:").strip()
+            line = re.compile(rf"^[ \t]*([^:\n]+?):[ \t]*{re.escape(value)}[ \t]*$", re.M)
+            labels = [m.group(1).strip() for m in line.finditer(text)]
+            if not value or not labels:
+                raise
+            dropped += [(label, value) for label in labels]
+            text = line.sub("", text)
+    raise CheckError(f"more than {MAX_DROPPED_DATES} unreadable dates")
 
 
 def _all(value: Any) -> list[str]:
@@ -288,11 +331,18 @@ def _earliest(value: Any) -> datetime | None:
 
 def _contacts(text: str) -> Contacts:
     builder = ContactBuilder()
+    registrant: dict[str, str] = {}
+    proxied = False
     for match in CONTACT_LINE.finditer(text):
         role, kind, value = match.group(1).title(), match.group(2).title(), match.group(3)
-        label = f"{role} {kind}"
         if kind == "Email":
-            builder.email(label, value)
+            proxied |= builder.email(f"{role} Email", value) and role == "Registrant"
         elif role == "Registrant":
-            builder.text(label, value)
+            registrant.setdefault(kind, value)
+    builder.registrant(
+        "Registrant",
+        name=registrant.get("Name", ""),
+        organization=registrant.get("Organization", ""),
+        proxied=proxied,
+    )
     return builder.build()

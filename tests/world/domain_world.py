@@ -2,9 +2,11 @@
 
 By default it is the documented mybinder.org world: registered at PIR (.org) through
 Bluehost (IANA id 1154), contact data redacted as PIR does today, delegated to Cloudflare,
-expiring more than a year from now, and ``gke.mybinder.org`` resolving. A thin .com domain
-(``binder-demo.com``, Verisign registry, contacts only at the registrar) exercises registrar
-referrals. Tests drift it with the methods below; ``reset()`` restores it.
+expiring more than a year from now, and ``gke.mybinder.org`` resolving; Bluehost redacts the
+contacts too. A thin .com domain (``binder-demo.com``, Verisign registry, contacts only at the
+registrar) exercises registrar referrals, and ``binder-demo.de`` a DENIC registration, whose
+public answers carry neither registrar nor expiry date. Tests drift it with the methods
+below; ``reset()`` restores it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,16 @@ DOCUMENTED_EMAIL = "binder-team@googlegroups.com"
 DOCUMENTED_OWNER = "Chris Holdgraf"
 CLOUDFLARE_NS = ["chad.ns.cloudflare.com", "dina.ns.cloudflare.com"]
 GKE_IP = "35.202.163.48"
+# What privacy services put in place of the registrant, as their registries publish it.
+PRIVACY_SERVICES = {
+    "godaddy": ("Registration Private", "Domains By Proxy, LLC", "{domain}@domainsbyproxy.com"),
+    "tucows": (
+        "Statutory Masking Enabled",
+        "Statutory Masking Enabled",
+        "https://tieredaccess.com/contact/5c6f2a4e-0d1b-4c39-9a51-3f0e8b7d2c11",
+    ),
+    "ru": ("Private Person", "", ""),
+}
 
 
 def _utc(text: str) -> datetime:
@@ -27,7 +39,7 @@ def _utc(text: str) -> datetime:
 @dataclass
 class Domain:
     name: str
-    registry: str  # "pir" (thick .org) or "verisign" (thin .com)
+    registry: str  # "pir" (thick .org), "verisign" (thin .com) or "denic" (.de)
     registry_id: str
     created: datetime
     updated: datetime
@@ -45,6 +57,10 @@ class Domain:
     registry_redacts: bool = True
     # The registrar hides them too (true for most registrars; used by thin registries).
     registrar_redacts: bool = False
+    # A ccTLD-style registry names the registrar by its own numeric handle, no IANA id.
+    registry_registrar_handle: str = ""
+    # WHOIS prints the last update in a form of its own (e.g. JPRS "2024/05/14 01:05:04 (JST)").
+    updated_text: str = ""
 
 
 def _documented_domains(now: datetime) -> dict[str, Domain]:
@@ -57,6 +73,7 @@ def _documented_domains(now: datetime) -> dict[str, Domain]:
             updated=now - timedelta(days=40),
             expires=now + timedelta(days=400),
             nameservers=list(CLOUDFLARE_NS),
+            registrar_redacts=True,
         ),
         "binder-demo.com": Domain(
             name="binder-demo.com",
@@ -67,6 +84,15 @@ def _documented_domains(now: datetime) -> dict[str, Domain]:
             expires=now + timedelta(days=200),
             nameservers=["ns1.bluehost.com", "ns2.bluehost.com"],
             registrant_org="Project Jupyter",
+        ),
+        "binder-demo.de": Domain(
+            name="binder-demo.de",
+            registry="denic",
+            registry_id="",
+            created=_utc("2019-05-14T09:12:00"),
+            updated=now - timedelta(days=90),
+            expires=now + timedelta(days=365),  # DENIC knows it, but never publishes it
+            nameservers=list(CLOUDFLARE_NS),
         ),
     }
 
@@ -147,6 +173,33 @@ class DomainScenario:
     def redact_at_registrar(self, domain: str) -> None:
         with self._lock:
             self._edit(domain).registrar_redacts = True
+
+    def publish_at_registrar(
+        self, domain: str, email: str = DOCUMENTED_EMAIL, name: str = DOCUMENTED_OWNER
+    ) -> None:
+        """The registry still redacts, but the registrar shows the (consented) contact."""
+        with self._lock:
+            record = self._edit(domain)
+            record.registrant_email, record.registrant_name = email, name
+            record.registrar_redacts = False
+
+    def use_privacy_service(self, domain: str, service: str) -> None:
+        """The registrant hides behind a privacy service (one of PRIVACY_SERVICES): registry
+        and registrar publish the service's placeholders, which are not personal data."""
+        name, org, email = PRIVACY_SERVICES[service]
+        with self._lock:
+            record = self._edit(domain)
+            record.registrant_name, record.registrant_org = name, org
+            record.registrant_email = email.format(domain=domain)
+            record.registry_redacts = record.registrar_redacts = False
+
+    def write_updated_date_as(self, domain: str, text: str) -> None:
+        with self._lock:
+            self._edit(domain).updated_text = text
+
+    def name_registrar_by_handle(self, domain: str, handle: str) -> None:
+        with self._lock:
+            self._edit(domain).registry_registrar_handle = handle
 
     def set_registrar_whois(self, domain: str, server: str) -> None:
         with self._lock:

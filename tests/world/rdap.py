@@ -3,7 +3,8 @@
 It plays three parts on one port, as the real ones are laid out:
 - ``/bootstrap/dns.json``: the IANA bootstrap file (RFC 9224) naming this server for .org/.com;
 - ``/rdap/domain/{name}``: the registry (PIR-style thick .org with RFC 9537 ``redacted``
-  members; Verisign-style thin .com with a ``related`` link to the registrar);
+  members; Verisign-style thin .com; both with a ``related`` link to the registrar's record;
+  DENIC-style .de with nameservers and status only: no registrar, no expiry, no contacts);
 - ``/registrar/rdap/domain/{name}``: the registrar's record, with the registrant's contacts.
 """
 
@@ -38,12 +39,14 @@ def _vcard(*props: list[Any]) -> list[Any]:
     return ["vcard", [["version", {}, "text", "4.0"], *props]]
 
 
-def _registrar_entity(domain: Domain) -> dict[str, Any]:
+def _registrar_entity(domain: Domain, registrar_view: bool) -> dict[str, Any]:
+    own_handle = domain.registry_registrar_handle and not registrar_view
+    ids = [{"type": "IANA Registrar ID", "identifier": str(domain.iana_id)}]
     return {
         "objectClassName": "entity",
-        "handle": str(domain.iana_id),
+        "handle": domain.registry_registrar_handle if own_handle else str(domain.iana_id),
         "roles": ["registrar"],
-        "publicIds": [{"type": "IANA Registrar ID", "identifier": str(domain.iana_id)}],
+        **({} if own_handle else {"publicIds": ids}),
         "vcardArray": _vcard(["fn", {}, "text", domain.registrar]),
         "links": [
             {
@@ -112,15 +115,42 @@ def _redactions() -> list[dict[str, Any]]:
     return out
 
 
+def denic_object(domain: Domain, base: str) -> dict[str, Any]:
+    """What rdap.denic.de publishes: the delegation and status, nothing about registrar,
+    expiry or holder (DENIC's policy since 2018)."""
+    self_url = f"{base}/domain/{domain.name}"
+    return {
+        "rdapConformance": ["rdap_level_0"],
+        "objectClassName": "domain",
+        "handle": domain.name,
+        "ldhName": domain.name,
+        "links": [{"value": self_url, "rel": "self", "href": self_url, "type": RDAP_JSON}],
+        "status": ["active"],
+        "events": [{"eventAction": "last changed", "eventDate": _z(domain.updated)}],
+        "nameservers": [
+            {"objectClassName": "nameserver", "ldhName": ns} for ns in domain.nameservers
+        ],
+        "secureDNS": {"delegationSigned": False},
+        "notices": [
+            {
+                "title": "Terms and Conditions",
+                "description": ["Usage of this service is subject to DENIC's terms."],
+            }
+        ],
+    }
+
+
 def domain_object(domain: Domain, base: str, *, registrar_view: bool, now: Any) -> dict[str, Any]:
+    if domain.registry == "denic":
+        return denic_object(domain, base)
     self_url = f"{base}/domain/{domain.name}"
     thin = domain.registry == "verisign" and not registrar_view
     redacted = domain.registrar_redacts if registrar_view else domain.registry_redacts
-    entities = [_registrar_entity(domain)]
+    entities = [_registrar_entity(domain, registrar_view)]
     if not thin:
         entities += _contact_entities(domain, redacted)
     links = [{"value": self_url, "rel": "self", "href": self_url, "type": RDAP_JSON}]
-    if domain.registry == "verisign" and not registrar_view:
+    if not registrar_view:  # the registrar's record: where contacts live after ICANN's RDP
         related = f"{base.rsplit('/rdap', 1)[0]}/registrar/rdap/domain/{domain.name}"
         links.append({"value": related, "rel": "related", "href": related, "type": RDAP_JSON})
     data: dict[str, Any] = {
@@ -167,14 +197,14 @@ class FakeRDAP(FakeHTTPService):
     def __init__(self, scenario: DomainScenario = SCENARIO) -> None:
         super().__init__("rdap")
         self.scenario = scenario
-        self.bootstrap_tlds = ["org", "com"]
+        self.bootstrap_tlds = ["org", "com", "de"]
         self.route("GET", "/rdap/domain/{name}")(self._registry)
         self.route("GET", "/registrar/rdap/domain/{name}")(self._registrar)
         self.route("GET", "/bootstrap/dns.json")(self._bootstrap)
         self.reset_hooks.append(self._restore)
 
     def _restore(self) -> None:
-        self.bootstrap_tlds = ["org", "com"]
+        self.bootstrap_tlds = ["org", "com", "de"]
         self.scenario.reset()
 
     def not_found(self, request: Request) -> Reply:

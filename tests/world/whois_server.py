@@ -2,10 +2,12 @@
 
 One query line in, one text out, then the server closes: as every port-43 server does. The
 texts follow the real formats: IANA's TLD record (``refer:``), Public Interest Registry's
-thick .org record with contacts redacted, Verisign's thin .com record with a
-``Registrar WHOIS Server:`` referral, and a registrar's full record. The ``role`` says which
-of them a server instance plays for domain queries ("registry" or "registrar"); TLD queries
-always get the IANA answer. Faults are injected per server and consumed in order.
+thick .org record with contacts redacted (and a referral to the registrar, who may show them),
+Verisign's thin .com record with a ``Registrar WHOIS Server:`` referral, a registrar's full
+record, and DENIC's .de record (delegation only: no registrar, expiry or holder). The
+``role`` says which of them a server instance plays for domain queries ("registry" or
+"registrar"); TLD queries always get the IANA answer. Faults are injected per server and
+consumed in order.
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ from tests.world.domain_world import SCENARIO, Domain, DomainScenario
 HANG_LIMIT_S = 30.0
 FAULTS = ("hang", "trickle", "reset", "rate_limit", "garbage", "huge", "close", "latency")
 
-IANA_REFER = {"org": "whois.publicinterestregistry.org", "com": "whois.verisign-grs.com"}
+IANA_REFER = {
+    "org": "whois.publicinterestregistry.org",
+    "com": "whois.verisign-grs.com",
+    "de": "whois.denic.de",
+}
 PIR_RATE_LIMIT = "WHOIS LIMIT EXCEEDED - SEE WWW.PIR.ORG/WHOIS FOR DETAILS\r\n"
 RDDS_NOTE = (
     "Please query the RDDS service of the Registrar of Record identified in this output for "
@@ -84,7 +90,7 @@ def _head(domain: Domain, *, upper: bool, expiry_label: str) -> str:
         f"Registry Domain ID: {domain.registry_id}\n"
         f"Registrar WHOIS Server: {domain.registrar_whois}\n"
         f"Registrar URL: {domain.registrar_url}\n"
-        f"Updated Date: {_z(domain.updated)}\n"
+        f"Updated Date: {domain.updated_text or _z(domain.updated)}\n"
         f"Creation Date: {_z(domain.created)}\n"
         f"{expiry_label}: {_z(domain.expires)}\n"
         f"Registrar: {domain.registrar}\n"
@@ -146,7 +152,36 @@ def registrar_text(domain: Domain, now: datetime) -> str:
     )
 
 
+DENIC_TERMS = """% Restricted rights.
+%
+% Terms and Conditions of Use
+%
+% The above data may only be used within the scope of technical or
+% administrative necessities of Internet operation or to remedy legal
+% problems.
+% The use for other purposes, in particular for advertising, is not permitted.
+%
+% The DENIC whois service on port 43 doesn't disclose any information concerning
+% the domain holder, general request and abuse contact.
+% This information can be obtained through use of our web-based whois service
+% available at the DENIC website:
+% http://www.denic.de/en/domains/whois-service/web-whois.html
+%
+%
+
+"""
+
+
+def denic_text(domain: Domain) -> str:
+    changed = domain.updated.astimezone().strftime("%Y-%m-%dT%H:%M:%S%z")
+    changed = f"{changed[:-2]}:{changed[-2:]}"  # DENIC writes +01:00
+    servers = "".join(f"Nserver: {ns}\n" for ns in domain.nameservers)
+    return f"{DENIC_TERMS}Domain: {domain.name}\n{servers}Status: connect\nChanged: {changed}\n"
+
+
 def not_found_text(name: str, now: datetime) -> str:
+    if name.endswith(".de"):
+        return f"{DENIC_TERMS}Domain: {name}\nStatus: free\n"
     if name.endswith(".com"):
         return (
             f'No match for "{name.upper()}".\n'
@@ -164,6 +199,8 @@ def answer(query: str, role: str, scenario: DomainScenario = SCENARIO) -> str:
     domain = scenario.domain(name)
     if domain is None:
         return not_found_text(name, scenario.now)
+    if domain.registry == "denic":
+        return denic_text(domain)
     if role == "registrar":
         return registrar_text(domain, scenario.now)
     if domain.registry == "verisign":
