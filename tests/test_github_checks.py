@@ -129,3 +129,24 @@ def test_truncated_json_is_error_not_a_crash(world: World) -> None:
     world.github.inject("truncated_json", path_prefix="/orgs/")
     result = run_single(ORG, world.env())
     assert result.status is Status.ERROR and "not valid JSON" in result.message
+
+
+def test_redirect_to_another_host_is_error_naming_it_not_a_crash(world: World) -> None:
+    # "localhost" is another host than the 127.0.0.1 of GITHUB_API_URL: PyGithub will not
+    # follow (the token would go there) and raises RuntimeError.
+    elsewhere = f"http://localhost:{world.github.port}/orgs/jupyterhub"
+    world.github.moved_permanently("/orgs/jupyterhub", elsewhere)
+    result = run_single(ORG, {**world.env(), "GITHUB_TOKEN": TOKEN})
+    assert result.status is Status.ERROR, result.message
+    assert "internal error" not in result.message
+    assert "redirect" in result.message and "localhost" in result.message
+    assert TOKEN not in str(result.to_json(include_raw=True))
+
+
+def test_anonymous_caller_refused_is_unverifiable_without_blaming_a_token(world: World) -> None:
+    world.github.require_login()
+    result = run_single(ORG, world.env())
+    assert result.status is Status.UNVERIFIABLE, result.message
+    assert "refuses anonymous callers" in result.message
+    assert "rejected GITHUB_TOKEN" not in result.message
+    assert "set GITHUB_TOKEN" in result.message

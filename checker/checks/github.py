@@ -1,8 +1,10 @@
 """Check types of the ``github`` family: an organisation or a repository exists (via PyGithub).
 
 404 is ``drift`` (``exists: false``: absent, or private to an anonymous caller); rate limits,
-5xx and network failures are ``error`` (the runner retries them); a rejected token or a 403 that
-is not a rate limit is ``unverifiable``: we cannot look with what we have.
+5xx, network failures and a redirect PyGithub will not follow (another host or scheme) are
+``error`` (the runner retries them); a rejected token, a server that refuses anonymous callers
+(401 without a token) or a 403 that is not a rate limit is ``unverifiable``: we cannot look with
+what we have.
 """
 
 from __future__ import annotations
@@ -48,6 +50,15 @@ def _fetch(
     client = build_github(base, token, timeout=ctx.call_timeout())
     try:
         data = get(client).raw_data
+    except RuntimeError as exc:
+        if "redirected" not in str(exc):
+            raise
+        # PyGithub follows a 301 only on the same host and scheme (the token must not go
+        # elsewhere); its words name both ends, never the token.
+        raise CheckError(
+            f"{source}: the server answered with a redirect PyGithub will not follow ({exc})",
+            evidence=(Evidence(source=f"{source} -> HTTP 301", excerpt=str(exc)),),
+        ) from None
     except Exception as exc:
         failure = describe_failure(exc)
         if failure is None:
@@ -56,10 +67,12 @@ def _fetch(
         if failure.kind is Failure.NOT_FOUND:
             return None, evidence
         if failure.kind is Failure.UNAUTHORIZED:
-            raise Unverifiable(
-                f"GitHub rejected GITHUB_TOKEN ({failure.message}); fix or unset it",
-                evidence=(evidence,),
-            ) from None
+            reason = (
+                f"GitHub rejected GITHUB_TOKEN ({failure.message}); fix or unset it"
+                if token
+                else f"{base} refuses anonymous callers ({failure.message}); set GITHUB_TOKEN"
+            )
+            raise Unverifiable(reason, evidence=(evidence,)) from None
         if failure.kind is Failure.FORBIDDEN:
             who = "the token in GITHUB_TOKEN" if token else "an anonymous caller"
             raise Unverifiable(

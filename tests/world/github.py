@@ -202,6 +202,33 @@ class FakeGitHub(FakeHTTPService):
         with self.state_lock:
             self.rate_remaining = 0
 
+    def moved_permanently(self, path: str, location: str) -> None:
+        """``path`` answers GitHub's 301 (as a renamed Enterprise Server host, or http sent on
+        to https, does) pointing at ``location``."""
+        body = {
+            "message": "Moved Permanently",
+            "url": location,
+            "documentation_url": "https://docs.github.com/v3/#http-redirects",
+        }
+        self.inject(
+            "status",
+            status=301,
+            path_prefix=path,
+            body=json.dumps(body).encode(),
+            headers={"Location": location, "Content-Type": "application/json; charset=utf-8"},
+        )
+
+    def require_login(self) -> None:
+        """Calls answer 401 "Must authenticate", as an Enterprise Server in private mode answers
+        anonymous callers (the fault does not look at tokens: ask anonymously)."""
+        body = {"message": "Must authenticate to access this API.", "documentation_url": DOCS}
+        self.inject(
+            "status",
+            status=401,
+            body=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
+
     # --- helpers ---------------------------------------------------------------------------------
     def _rate_headers(self) -> dict[str, str]:
         return {
