@@ -347,6 +347,20 @@ def test_stalled_bootstrap_leaves_time_for_whois(world: World) -> None:
     assert time.monotonic() - started < ERROR_BOUND_S
 
 
+def test_checks_queued_behind_a_stalled_bootstrap_still_get_whois(world: World) -> None:
+    """Concurrent checks wait for the one bootstrap download; none may lose its WHOIS time."""
+    world.rdap.inject("hang", path_prefix="/bootstrap/", times=10)
+    text = check(REGISTRAR) + check(EXPIRY) + check(NAMESERVERS)
+    text += check(EXPIRY, "binder-demo.com").replace("mybinder-expiry", "demo-expiry")
+    started = time.monotonic()
+    report = run_text(text, no_rdap_override(world), bootstrap_settings(world))
+    assert [r.status for r in report.results] == [Status.OK] * 4, [
+        r.message for r in report.results
+    ]
+    assert all(str((r.observed or {})["source"]).startswith("WHOIS") for r in report.results)
+    assert time.monotonic() - started < ERROR_BOUND_S
+
+
 def test_stalled_registrar_link_leaves_time_for_whois(world: World) -> None:
     world.rdap.inject("hang", path_prefix="/registrar/")
     started = time.monotonic()
