@@ -214,6 +214,10 @@ class _InTime:
         self._inner = inner
         self._deadline = deadline
 
+    def __getattr__(self, name: str) -> Any:
+        # google-auth looks at the Request's ``session`` (to mount the metadata server's mTLS).
+        return getattr(self._inner, name)
+
     def __call__(
         self,
         url: str,
