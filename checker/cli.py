@@ -185,6 +185,7 @@ def _progress(stream: TextIO) -> Callable[[Result, int, int], None]:
 
 
 def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> int:
+    from checker.engine.config import ConfigError
     from checker.engine.context import make_services
     from checker.engine.runner import run_checks
     from checker.outputs.github_actions import announce, in_github_actions, mask_secrets
@@ -214,13 +215,20 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> in
     _emit(report, args.format, args.output, env)
     announce(report, config, env, commands, fail_on=args.fail_on, report_path=args.output)
     code = report.exit_code()
+    # Issues and the evidence bundle each get their chance, whichever of them fails: a disk
+    # problem must not keep a drift from its issue, nor a token problem an auditor's bundle.
+    sync_failure: ConfigError | None = None
     if sync_issues:
-        # Issues first: a bundle that fails to write must not keep a drift from its issue.
-        code = _sync(config, report, env, args, code)
+        try:
+            code = _sync(config, report, env, args, code)
+        except ConfigError as exc:
+            sync_failure = exc
     if args.evidence is not None:
         from checker.outputs.evidence import write_bundle
 
         write_bundle(args.evidence, config, report)
+    if sync_failure is not None:
+        raise sync_failure
     return apply_fail_on(code, args.fail_on)
 
 

@@ -106,6 +106,14 @@ def test_a_missing_repository_is_an_error_even_on_a_quiet_night(gh: Runner) -> N
     assert "jupyterhub/no-such-repo" in err and "not found" in err and "Traceback" not in err
 
 
+def test_an_auditors_bundle_is_written_even_when_the_sync_is_refused(gh: Runner) -> None:
+    bundle = gh.tmp_path / "evidence"
+    args = ("--open-issues", "--evidence", str(bundle))
+    code, _, err = gh.run(DEPLOY, args=args, issues=ISSUES.replace("infra-checks", "nope"))
+    assert code == 2 and "not found" in err
+    assert (bundle / "manifest.json").is_file() and (bundle / "report.json").is_file()
+
+
 def test_the_label_is_matched_case_insensitively_as_github_does(gh: Runner) -> None:
     gh.github.add_issue(ISSUES_REPO, "unrelated", "hello", ("Infra-Drift",))
     gh.github.delete_repository("jupyterhub/mybinder.org-deploy")
