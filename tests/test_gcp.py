@@ -186,6 +186,22 @@ def test_metadata_probe_answered_by_something_else_means_no_gce(world: World) ->
     assert probes[0].headers.get("metadata-flavor") == "Google"
 
 
+def test_a_failing_metadata_server_is_one_error_per_attempt_not_google_auths_retries(
+    world: World,
+) -> None:
+    # The probe finds a GCE metadata server, so google-auth's compute-engine credentials ask it
+    # for a token. Its host comes from the process environment at import (here: the real name,
+    # which tests cannot resolve), and google-auth retries such a failure five times with
+    # growing sleeps, far past the check's deadline: the check must end with the reason instead.
+    world.gcp.metadata_status = 503
+    started = time.monotonic()
+    result = run_single(BY_ID, world.env())
+    assert result.status is Status.ERROR, result.message
+    assert result.message.startswith("Google token service: asking http://"), result.message
+    assert "timed out" not in result.message and result.attempts == 2
+    assert time.monotonic() - started < 4  # two attempts of a 2 s deadline, no sleeps
+
+
 def test_unreachable_metadata_server_means_no_gce(world: World) -> None:
     env = no_endpoint(world, GCE_METADATA_IP=f"127.0.0.1:{closed_port()}")
     assert run_single(BY_ID, env).status is Status.UNVERIFIABLE

@@ -144,7 +144,7 @@ def _on_gce(ctx: CheckContext) -> bool:
             return False
         return response.headers.get("metadata-flavor") == "Google"
 
-    return ctx.services.shared(f"gcp.on_gce:{host}", probe)
+    return ctx.services.shared(f"gcp.on_gce:{host}", probe, deadline=ctx.deadline)
 
 
 def find_credentials(ctx: CheckContext) -> FoundCredentials:
@@ -207,7 +207,8 @@ class _InTime:
     Left to itself, a refresh (a token exchange, an impersonation, a metadata call) runs with
     google-auth's own timeouts (120 s by default), its urllib3 retries and its backoff sleeps.
     Here every HTTP call of it gets at most what is left before the deadline, none starts after
-    it, and a 429 or 5xx ends the refresh at once: the runner retries, with its backoff.
+    it, and a failure, a 429 or a 5xx ends the refresh at once: the runner retries, with its
+    backoff.
     """
 
     def __init__(self, inner: Any, deadline: float) -> None:
@@ -229,18 +230,21 @@ class _InTime:
     ) -> Any:
         from google.auth.exceptions import TransportError
 
+        # CheckError, not google-auth's TransportError: its metadata-server client retries a
+        # TransportError five times with growing sleeps, far past the deadline.
         left = self._deadline - time.monotonic()
         if left <= 0:
-            raise TransportError(  # type: ignore[no-untyped-call]
-                f"no time left before the check's deadline to ask {url}"
-            )
+            raise CheckError(f"Google token service: no time left before the deadline to ask {url}")
         if isinstance(timeout, (int, float)):
             left = min(left, float(timeout))
-        response = self._inner(
-            url, method=method, body=body, headers=headers, timeout=left, **kwargs
-        )
+        try:
+            response = self._inner(
+                url, method=method, body=body, headers=headers, timeout=left, **kwargs
+            )
+        except TransportError as exc:
+            raise CheckError(f"Google token service: asking {url} failed: {exc}") from None
         if response.status == 429 or response.status >= 500:
-            raise TransportError(f"{url} answered HTTP {response.status}")  # type: ignore[no-untyped-call]
+            raise CheckError(f"Google token service: {url} answered HTTP {response.status}")
         return response
 
 
@@ -295,7 +299,7 @@ def projects_client(ctx: CheckContext) -> Any:
         api = resourcemanager_v3.ProjectsClient(transport=transport)
         return _Client(api, found, auth_session, threading.Lock())
 
-    client = ctx.services.shared("gcp.projects_client", build)
+    client = ctx.services.shared("gcp.projects_client", build, deadline=ctx.deadline)
     _refresh_in_time(ctx, client)
     return client.api
 

@@ -18,6 +18,7 @@ from tests.world.httpfake import FakeHTTPService, Reply, Request
 
 STATES = {"STATE_UNSPECIFIED": 0, "ACTIVE": 1, "DELETE_REQUESTED": 2}
 ACCESS_TOKEN = "ya29.fake-access-token"
+METADATA_ACCOUNT = "/computeMetadata/v1/instance/service-accounts/default/"
 SUBJECT_TOKEN = "eyJhbGciOiJSUzI1NiJ9.fake-github-oidc-token.sig"
 
 
@@ -129,6 +130,8 @@ class FakeResourceManager(FakeHTTPService):
         self.route("GET", "/v3/projects/{id}")(self._get)
         self.route("POST", "/v1/token")(self._token)
         self.route("GET", "/")(self._not_a_metadata_server)
+        for path in (METADATA_ACCOUNT, METADATA_ACCOUNT + "token"):
+            self.route("GET", path)(self._metadata)
 
     # --- the documented world and ways to drift it ------------------------------------------
     def _documented(self) -> None:
@@ -136,6 +139,9 @@ class FakeResourceManager(FakeHTTPService):
         self.require_token = False
         self.api_disabled = False  # the API is off in the credentials' own project
         self.narrow_scope = False  # the token lacks the cloud-platform(.read-only) scope
+        # When set, "/" is a GCE metadata server whose service-account endpoints answer this
+        # status (a metadata server having a bad moment); None: not a metadata server at all.
+        self.metadata_status: int | None = None
         self.projects = {
             "binderhub-288415": {
                 "name": "projects/487146235125",
@@ -242,7 +248,15 @@ class FakeResourceManager(FakeHTTPService):
         )
 
     def _not_a_metadata_server(self, request: Request) -> Reply:
-        return Reply.text("not found", 404)
+        if self.metadata_status is None:
+            return Reply.text("not found", 404)
+        return Reply(200, b"computeMetadata/\n", {"Metadata-Flavor": "Google"})
+
+    def _metadata(self, request: Request) -> Reply:
+        if self.metadata_status is None:
+            return Reply.text("not found", 404)
+        reply = Reply.text("Service Unavailable", self.metadata_status)
+        return Reply(reply.status, reply.body, {**reply.headers, "Metadata-Flavor": "Google"})
 
     def error_reply(self, status: int) -> Reply:
         if status == 503:
