@@ -226,3 +226,31 @@ def test_retry_after_from_a_real_429(world: World) -> None:
     assert result.status is Status.OK
     assert result.attempts == 2
     assert time.monotonic() - started >= 1.0
+
+
+def test_waiting_for_another_checks_shared_download_ends_at_ones_own_deadline() -> None:
+    services = make_services(Settings(), {})
+    release = threading.Event()
+    started = threading.Event()
+
+    def stalled_download() -> str:
+        started.set()
+        release.wait(5)
+        return "table"
+
+    first = threading.Thread(target=lambda: services.shared("bootstrap", stalled_download))
+    first.start()
+    started.wait(5)
+    try:
+        begun = time.monotonic()
+        try:
+            services.shared("bootstrap", lambda: "never", deadline=begun + 0.3)
+        except CheckError as exc:
+            assert "waiting for another check to fetch bootstrap" in str(exc)
+        else:
+            raise AssertionError("waited past its deadline")
+        assert time.monotonic() - begun < 2
+    finally:
+        release.set()
+        first.join(5)
+    assert services.shared("bootstrap", lambda: "again") == "table"  # the first one's result

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from checker.engine.config import Settings
+from checker.engine.model import CheckError
 from checker.net.http import HttpClient
 
 T = TypeVar("T")
@@ -25,16 +26,21 @@ class Services:
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
-    def shared(self, key: str, factory: Callable[[], T]) -> T:
+    def shared(self, key: str, factory: Callable[[], T], *, deadline: float | None = None) -> T:
         """Build a value once per run (a client, a bootstrap file) and hand it to every check.
 
-        A factory that raises caches nothing, so the next check tries again.
+        A factory that raises caches nothing, so the next check tries again. A check waiting
+        for another one's factory (``time.monotonic()`` ``deadline``) stops waiting at its own
+        deadline: someone else's stalled download must not time it out silently.
         """
         with self._guard:
             if key in self._cache:
                 return self._cache[key]  # type: ignore[no-any-return]
             lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
+        wait = -1.0 if deadline is None else max(0.0, deadline - time.monotonic())
+        if not lock.acquire(timeout=wait):
+            raise CheckError(f"timed out waiting for another check to fetch {key}")
+        try:
             with self._guard:
                 if key in self._cache:
                     return self._cache[key]  # type: ignore[no-any-return]
@@ -42,6 +48,8 @@ class Services:
             with self._guard:
                 self._cache[key] = value
             return value
+        finally:
+            lock.release()
 
 
 @dataclass(frozen=True)

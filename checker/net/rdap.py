@@ -44,7 +44,7 @@ def base_url(domain: str, ctx: CheckContext, *, deadline: float) -> str | None:
         return endpoints.rdap.rstrip("/")
     url = endpoints.rdap_bootstrap
     table = ctx.services.shared(
-        f"rdap-bootstrap {url}", lambda: _load_bootstrap(url, ctx, deadline)
+        f"rdap-bootstrap {url}", lambda: _load_bootstrap(url, ctx, deadline), deadline=deadline
     )
     labels = domain.split(".")
     for start in range(len(labels)):  # RFC 9224: the longest matching label sequence wins

@@ -235,7 +235,7 @@ def _registry_server(
             f"WHOIS {IANA_SERVER}: unrecognised answer for .{tld}", evidence=(answer.evidence(),)
         )
 
-    return ctx.services.shared(f"whois-iana {tld}", ask_iana)
+    return ctx.services.shared(f"whois-iana {tld}", ask_iana, deadline=deadline)
 
 
 def parse(domain: str, answer: WhoisAnswer) -> Registration:
