@@ -12,7 +12,7 @@ from checker.engine.config import parse_config
 from checker.engine.context import CheckContext, make_services
 from checker.engine.model import CheckError, Status
 from checker.net import whois_client
-from checker.net.registration import Registration
+from checker.net.registration import ContactBuilder, Contacts, Registration, merge_contacts
 from checker.net.whois_client import Directory, WhoisAnswer
 from tests.helpers import FAST_SETTINGS, run_single
 from tests.world import World, closed_port
@@ -483,3 +483,50 @@ def test_a_visible_name_next_to_a_redacted_email_is_read() -> None:
         "Registrant Name: Chris Holdgraf\nRegistrant Email: REDACTED FOR PRIVACY\n"
     )
     assert record.contacts.name == "Chris Holdgraf" and record.contacts.hides("email")
+
+
+# --- merging the registrar's contacts into a registry's redacted ones -------------------------
+
+
+def _contacts(*shown: tuple[str, str], hidden: tuple[str, ...] = ()) -> Contacts:
+    builder = ContactBuilder()
+    for label, value in shown:
+        if label.endswith("Email"):
+            builder.email(label, value)
+        else:
+            builder.text(label, value)
+    for label in hidden:
+        builder.hidden(label, f"{label}: REDACTED FOR PRIVACY")
+    return builder.build()
+
+
+def test_a_registrar_showing_another_field_does_not_unhide_the_registry_redaction() -> None:
+    registry = _contacts(hidden=("Registrant Email",))
+    registrar = _contacts(("Tech Email", "hostmaster@bluehost.com"))
+    merged = merge_contacts(registry, registrar)
+    assert merged.emails == ("hostmaster@bluehost.com",)
+    assert merged.hides("email")  # the documented address may be the hidden registrant's
+
+
+def test_a_registrar_showing_the_redacted_field_itself_is_what_counts() -> None:
+    registry = _contacts(hidden=("Registrant Email", "Registrant Name"))
+    registrar = _contacts(("Registrant Email", "someone@example.org"))
+    merged = merge_contacts(registry, registrar)
+    assert not merged.hides("email") and merged.hides("name")
+
+
+@pytest.mark.parametrize(
+    ("organization", "hidden"),
+    [
+        ("Acme Software Private Limited", False),  # an Indian company's legal form
+        ("Environmental Protection Agency", False),
+        ("Registration Private", True),  # GoDaddy / Domains By Proxy
+        ("Private Person", True),
+        ("Identity Protection Service", True),
+        ("Withheld for Privacy ehf", True),
+    ],
+)
+def test_privacy_placeholders_hide_and_real_names_do_not(organization: str, hidden: bool) -> None:
+    contacts = _contacts(("Registrant Organization", organization))
+    assert bool(contacts.hides("organization")) is hidden
+    assert (contacts.organization is None) is hidden

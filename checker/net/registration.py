@@ -33,14 +33,19 @@ REDACTION_MARKERS = (
 # Masking Enabled" (Tucows/OpenSRS), "Contact Privacy Inc. Customer 0123" (Tucows), "Private
 # Person" (.ru, .su), "Whois Agent" / "Domain Protection Services" (Name.com), "... on behalf
 # of example.com owner" and "Whois Privacy" services.
+# The placeholders themselves, not bare words that real names hold too: "Acme Software Private
+# Limited" (an Indian company's legal form) or an "...Environmental Protection..." body is a
+# real registrant.
 PROXY_MARKERS = (
     "privacy",
-    "private",
+    "registration private",
+    "private registration",
+    "private person",
     "proxy",
     "withheld",
     "whoisguard",
     "whois agent",
-    "protect",
+    "protection service",
     "anonymi",
     "masked",
     "masking",
@@ -91,6 +96,7 @@ class Redaction:
 
     fields: tuple[str, ...]
     text: str  # e.g. "Registrant Email: REDACTED FOR PRIVACY"
+    label: str = ""  # the field it names, case-folded: "registrant email", "admin contact"
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,7 @@ class Contacts:
     name: str | None = None  # registrant name
     redacted: tuple[Redaction, ...] = ()
     published: bool = False  # False: the source has no contact section at all (thin registry)
+    shown: tuple[str, ...] = ()  # case-folded labels of the fields it showed ("tech email")
 
     @property
     def complete(self) -> bool:
@@ -128,10 +135,12 @@ class ContactBuilder:
         self.organization: str | None = None
         self.name: str | None = None
         self.redacted: list[Redaction] = []
+        self.shown: list[str] = []
         self.published = False
 
     def email(self, label: str, value: str) -> bool:
-        """Record one address; True when it is a proxy's or a redaction, not the contact's."""
+        """Record one address; True when a privacy/proxy service's address stands in for the
+        contact's (a redaction notice is recorded as hidden too, but returns False)."""
         value = value.strip().removeprefix("mailto:")
         if not value:
             return False
@@ -139,6 +148,7 @@ class ContactBuilder:
         if EMAIL.match(value) and not is_proxy(value.split("@", 1)[1]):
             if value.lower() not in self.emails:
                 self.emails.append(value.lower())
+            self.shown.append(label.casefold())
             return False
         self.hidden(label, f"{label}: {value}")
         return is_proxy(value) and not is_redaction(value)
@@ -163,7 +173,9 @@ class ContactBuilder:
         self.published = True
         if is_redaction(value) or is_proxy(value):
             self.hidden(label, f"{label}: {value}")
-        elif label.casefold().endswith("name"):
+            return
+        self.shown.append(label.casefold())
+        if label.casefold().endswith("name"):
             self.name = self.name or value
         else:
             self.organization = self.organization or value
@@ -171,7 +183,7 @@ class ContactBuilder:
     def hidden(self, label: str, description: str) -> None:
         """``label`` names the field ("Registrant Email", "Administrative Contact")."""
         self.published = True
-        self.redacted.append(Redaction(_fields_of(label), description))
+        self.redacted.append(Redaction(_fields_of(label), description, label.casefold()))
 
     def build(self) -> Contacts:
         return Contacts(
@@ -180,22 +192,35 @@ class ContactBuilder:
             name=self.name,
             redacted=tuple(dict.fromkeys(self.redacted)),
             published=self.published,
+            shown=tuple(dict.fromkeys(self.shown)),
         )
 
 
 def merge_contacts(registry: Contacts, registrar: Contacts) -> Contacts:
     """The registry's contacts completed with the registrar's (thin registries, and thick ones
-    that redact). When the registrar published a contact section, what it hides is what counts:
-    a field the registry redacted but the registrar shows is seen."""
+    that redact). A field the registry redacted stays hidden unless the registrar shows that
+    very field: a registrar showing only its own tech address does not reveal the registrant's
+    email the registry hid, so the documented address may still be behind the redaction."""
     if not registrar.published:
         return registry
+    still_hidden = [r for r in registry.redacted if not _shows(registrar, r.label)]
     return Contacts(
         emails=tuple(dict.fromkeys((*registry.emails, *registrar.emails))),
         organization=registrar.organization or registry.organization,
         name=registrar.name or registry.name,
-        redacted=registrar.redacted,
+        redacted=tuple(dict.fromkeys((*still_hidden, *registrar.redacted))),
         published=True,
+        shown=tuple(dict.fromkeys((*registry.shown, *registrar.shown))),
     )
+
+
+def _shows(source: Contacts, label: str) -> bool:
+    """Whether ``source`` showed the field a redaction named (for a whole contact, "registrant
+    contact": any field of that contact)."""
+    role, _, what = label.rpartition(" ")
+    if what == "contact":
+        return any(shown.startswith(f"{role} ") for shown in source.shown)
+    return label in source.shown
 
 
 @dataclass(frozen=True)

@@ -242,7 +242,8 @@ def parse(domain: str, answer: WhoisAnswer) -> Registration:
     """Turn one WHOIS answer into a registration record, or say why it is not one."""
     from whois.exceptions import PywhoisError, WhoisDomainNotFoundError
 
-    text = answer.text
+    # Port 43 answers end lines with CRLF (RFC 3912); python-whois keeps the CR in values.
+    text = answer.text.replace("\r\n", "\n")
     evidence = (answer.evidence(),)
     source = f"WHOIS {answer.label}"
     if not text.strip():
@@ -306,7 +307,7 @@ def _load(domain: str, text: str) -> tuple[Any, list[tuple[str, str]]]:
                 raise
             dropped += [(label, value) for label in labels]
             text = line.sub("", text)
-    raise CheckError(f"more than {MAX_DROPPED_DATES} unreadable dates")
+    raise ValueError(f"more than {MAX_DROPPED_DATES} unreadable dates")
 
 
 def _all(value: Any) -> list[str]:

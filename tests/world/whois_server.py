@@ -296,8 +296,10 @@ class WhoisServer:
             self.queries.append(query)
         fault = self._take_fault()
         text = answer(query, self.role, self.scenario)
+        # Port 43 servers end their lines with CRLF (RFC 3912), as PIR and Verisign do.
+        wire = text.replace("\r\n", "\n").replace("\n", "\r\n")
         with contextlib.suppress(OSError):  # the client may hang up first
-            self._act(sock, fault, text.encode())
+            self._act(sock, fault, wire.encode())
 
     def _act(self, sock: socket.socket, fault: Fault | None, payload: bytes) -> None:
         kind = fault.kind if fault else None
