@@ -13,8 +13,15 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# make itself can only exit 0 or 2, so the verdict's exit code (0 ok, 1 drift, 3 errors) is
+# printed and make succeeds whenever the checks ran; a usage or config error (2) fails it.
+# Scripts use `python -m checker run` (or the action) to get the code itself.
 run: $(STAMP)
-	$(BIN)/python -m checker run --config checks.toml
+	@$(BIN)/python -m checker run --config checks.toml; code=$$?; \
+	case $$code in \
+	  0|1|3) echo "infra-checker exited $$code (0: as documented, 1: drift, 3: some checks could not look)" ;; \
+	  *) exit $$code ;; \
+	esac
 
 test: lint lint-actions typecheck pytest
 
