@@ -106,14 +106,15 @@ def lookup(
             contacts, registrar_evidence = _with_registrar(contacts, link, ctx, deadline)
             evidence.append(registrar_evidence)
     expiration = _event(data, "expiration")
+    expires = parse_iso_date(expiration) if expiration else None
     return Registration(
         domain=domain,
         source=f"RDAP {url}",
         exists=True,
         registrar=_vcard_text(registrar, "fn") if registrar else None,
         iana_id=_iana_id(registrar) if registrar else None,
-        expires=parse_iso_date(expiration) if expiration else None,
-        unreadable_expiry=expiration if expiration and not parse_iso_date(expiration) else None,
+        expires=expires,
+        unreadable_expiry=expiration if expires is None else None,
         nameservers=_nameservers(data),
         contacts=contacts,
         evidence=tuple(evidence),
