@@ -1,4 +1,4 @@
-"""Command line: ``run``, ``validate``, ``list``, ``schema``.
+"""Command line: ``run``, ``validate``, ``list``, ``schema``, ``evidence verify``.
 
 Start-up stays cheap: argparse is all that loads before a sub-command is chosen, and no
 sub-command but ``run`` ever imports a network client library.
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from checker.engine.runner import RunReport
 
 EXIT_OK, EXIT_DRIFT, EXIT_USAGE, EXIT_ERRORS = 0, 1, 2, 3
-FORMATS = ("text", "json", "markdown")
+FORMATS = ("text", "json", "markdown", "sarif")
 # What fails the run (a non-zero exit): "error" fails on drift or errors, "drift" on drift
 # only (a flaky night is reported, not failed), "never" only on usage or config errors.
 FAIL_ON = ("drift", "error", "never")
@@ -97,11 +97,21 @@ def build_parser() -> argparse.ArgumentParser:
     with_config(sub.add_parser("validate", help="check checks.toml and exit"))
     with_config(sub.add_parser("list", help="list the configured checks"))
     sub.add_parser("schema", help="print the JSON Schema of checks.toml")
+    evidence = sub.add_parser("evidence", help="work with evidence bundles")
+    evidence_sub = evidence.add_subparsers(dest="evidence_command", metavar="ACTION", required=True)
+    verify = evidence_sub.add_parser(
+        "verify",
+        help="recompute every hash of a bundle, check it is consistent, summarise it "
+        "(exit 0 consistent, 1 not)",
+    )
+    verify.add_argument("directory", type=Path, metavar="DIR", help="the evidence bundle")
     return parser
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = ["infra-checker", *argv]
     env = os.environ if env is None else env
     from checker.engine.config import ConfigError
 
@@ -111,6 +121,10 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 
             sys.stdout.write(config_schema_json())
             return EXIT_OK
+        if args.command == "evidence":
+            from checker.outputs.evidence_verify import verify_command
+
+            return verify_command(args.directory, sys.stdout, sys.stderr)
         config = _load(args.config, env)
         if args.command == "validate":
             print(f"{args.config}: {len(config.checks)} checks, valid")
@@ -212,7 +226,7 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> in
     services = make_services(config.settings, env)
     on_result = _progress(sys.stderr) if sys.stderr.isatty() else None
     report = run_checks(checks, services, on_result=on_result)
-    _emit(report, args.format, args.output, env)
+    _emit(report, config, args.format, args.output, env)
     announce(report, config, env, commands, fail_on=args.fail_on, report_path=args.output)
     code = report.exit_code()
     # Issues and the evidence bundle each get their chance, whichever of them fails: a disk
@@ -225,8 +239,10 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> in
             sync_failure = exc
     if args.evidence is not None:
         from checker.outputs.evidence import write_bundle
+        from checker.outputs.provenance import invocation_for
 
-        write_bundle(args.evidence, config, report)
+        invocation = invocation_for(args.argv, config, [c.id for c in checks], args.only)
+        write_bundle(args.evidence, config, report, env, invocation)
     if sync_failure is not None:
         raise sync_failure
     return apply_fail_on(code, args.fail_on)
@@ -287,7 +303,13 @@ def with_labels(config: Config, labels: Sequence[str]) -> Config:
     return replace(config, issues=issues)
 
 
-def render(report: RunReport, fmt: str, *, colour: bool) -> str:
+def render(
+    report: RunReport, config: Config, fmt: str, *, colour: bool, env: Mapping[str, str]
+) -> str:
+    if fmt == "sarif":
+        from checker.outputs.sarif import SarifReport
+
+        return SarifReport(config, env).render(report)
     if fmt == "json":
         from checker.outputs.json_report import render_json
 
@@ -301,9 +323,11 @@ def render(report: RunReport, fmt: str, *, colour: bool) -> str:
     return render_text(report, colour=colour)
 
 
-def _emit(report: RunReport, fmt: str, output: Path | None, env: Mapping[str, str]) -> None:
+def _emit(
+    report: RunReport, config: Config, fmt: str, output: Path | None, env: Mapping[str, str]
+) -> None:
     colour = output is None and sys.stdout.isatty() and not env.get("NO_COLOR")
-    text = render(report, fmt, colour=colour)
+    text = render(report, config, fmt, colour=colour, env=env)
     if output is None:
         sys.stdout.write(text)
     else:

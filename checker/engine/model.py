@@ -98,6 +98,27 @@ class Unverifiable(Exception):
         self.evidence = evidence
 
 
+class AttemptKind(str, enum.Enum):
+    """Why an attempt was made: the first look, a retry after an error, or the second look
+    that confirms a drift."""
+
+    FIRST = "first look"
+    RETRY = "retry"
+    CONFIRMATION = "drift confirmation"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One look at the fact: what it concluded and every answer it saw (kept for auditors)."""
+
+    number: int
+    kind: AttemptKind
+    status: Status
+    message: str
+    started_at: datetime
+    evidence: tuple[Evidence, ...] = ()
+
+
 @dataclass(frozen=True)
 class Result:
     """The verdict on one documented fact."""
@@ -114,6 +135,8 @@ class Result:
     duration_s: float = 0.0
     attempts: int = 1
     tags: tuple[str, ...] = ()
+    # Every attempt in order, the last one being the verdict's; ``evidence`` is its answers.
+    history: tuple[Attempt, ...] = ()
 
     def to_json(self, *, include_raw: bool = False) -> dict[str, JSONValue]:
         return {

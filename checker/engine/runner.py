@@ -25,6 +25,8 @@ from checker.engine.config import CheckConfig, Settings
 from checker.engine.context import CheckContext, Services
 from checker.engine.matchers import show
 from checker.engine.model import (
+    Attempt,
+    AttemptKind,
     CheckError,
     Observation,
     Result,
@@ -169,9 +171,22 @@ def run_one(check: CheckConfig, services: Services, sleep: Sleep = time.sleep) -
     started = time.monotonic()
     attempts = 0
     confirming = False
+    history: list[Attempt] = []
     while True:
         attempts += 1
+        if not history:
+            kind = AttemptKind.FIRST
+        elif history[-1].status is Status.DRIFT:
+            kind = AttemptKind.CONFIRMATION
+        else:
+            kind = AttemptKind.RETRY
+        attempt_started = utcnow()
         attempt = _attempt_with_deadline(check, services)
+        history.append(
+            Attempt(
+                attempts, kind, attempt.status, attempt.message, attempt_started, attempt.evidence
+            )
+        )
         if attempt.status is Status.ERROR and attempts <= settings.retries:
             wait = settings.retry_backoff * (2 ** (attempts - 1))
             if attempt.retry_after is not None:
@@ -198,6 +213,7 @@ def run_one(check: CheckConfig, services: Services, sleep: Sleep = time.sleep) -
         duration_s=time.monotonic() - started,
         attempts=attempts,
         tags=check.tags,
+        history=tuple(history),
     )
 
 
