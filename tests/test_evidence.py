@@ -210,7 +210,9 @@ def test_provenance_comes_from_the_actions_environment(world: World, tmp_path: P
         "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
         "GITHUB_REF": "refs/heads/main",
         "GITHUB_WORKFLOW": "Infrastructure drift check",
-        "GITHUB_WORKFLOW_REF": "jupyterhub/team-compass/.github/workflows/drift-check.yml@refs/heads/main",
+        "GITHUB_WORKFLOW_REF": (
+            "jupyterhub/team-compass/.github/workflows/drift-check.yml@refs/heads/main"
+        ),
         "GITHUB_RUN_ID": "123456789",
         "GITHUB_RUN_ATTEMPT": "2",
         "GITHUB_SERVER_URL": "https://github.com",
@@ -341,9 +343,7 @@ def test_an_evidence_directory_that_cannot_be_written_is_refused_before_any_chec
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     for target in (blocker, blocker / "bundle"):
-        code, _, err = cli(
-            ["run", "--config", str(config), "--evidence", str(target)], world.env()
-        )
+        code, _, err = cli(["run", "--config", str(config), "--evidence", str(target)], world.env())
         assert code == 2, err
         assert f"--evidence {target}" in err
         assert "Traceback" not in err
