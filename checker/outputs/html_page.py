@@ -46,6 +46,11 @@ pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: .6rem; overflow-x
 .counts b { display: block; font-size: 1.4rem; }
 .fact { border: 1px solid #d0d7de; border-radius: .5rem; padding: .25rem 1rem 1rem;
         margin: 1rem 0; }
+.fact.is-drift { border-left: 5px solid #cf222e; }
+.fact.is-error { border-left: 5px solid #d4a72c; }
+.fact.is-unverifiable { border-left: 5px solid #0969da; }
+.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+td.id { white-space: nowrap; }
 .partial { background: #fff8c5; border: 1px solid #d4a72c; padding: .5rem 1rem;
            border-radius: .5rem; }
 footer { color: #59636e; margin-top: 2rem; font-size: .85rem; }
@@ -146,6 +151,10 @@ def _selection(provenance: Mapping[str, Any]) -> str:
     )
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def _fact(result: Result, evidence_file: str | None) -> str:
     answers = sum(len(a.evidence) for a in result.history) or len(result.evidence)
     evidence = _link(evidence_file, evidence_file) if evidence_file else "-"
@@ -155,16 +164,21 @@ def _fact(result: Result, evidence_file: str | None) -> str:
             ("documented in", _doc(result.doc)),
             ("check type", f"<code>{text(result.type)}</code>"),
             ("verdict", f"{_badge(result.status)} {text(result.message)}"),
-            ("attempts", text(f"{result.attempts} ({answers} answers kept)")),
+            (
+                "attempts",
+                text(f"{_count(result.attempts, 'attempt')}, {_count(answers, 'answer')} kept"),
+            ),
             ("evidence", evidence),
         ]
     )
     return (
-        f'<section class="fact" id="check-{text(result.id)}">'
+        f'<section class="fact is-{result.status.value}" id="check-{text(result.id)}">'
         f"<h3><code>{text(result.id)}</code> {_badge(result.status)}</h3>"
         f"<table>{rows}</table>"
-        f"<p>Expected:</p>{_json_block(dict(result.expected))}"
-        f"<p>Observed:</p>{_json_block(result.observed)}"
+        '<div class="pair">'
+        f"<div><p>Expected:</p>{_json_block(dict(result.expected))}</div>"
+        f"<div><p>Observed:</p>{_json_block(result.observed)}</div>"
+        "</div>"
         "</section>"
     )
 
@@ -181,7 +195,7 @@ def render_html(
     )
     table = "".join(
         "<tr>"
-        f'<td><a href="#check-{text(r.id)}"><code>{text(r.id)}</code></a></td>'
+        f'<td class="id"><a href="#check-{text(r.id)}"><code>{text(r.id)}</code></a></td>'
         f"<td>{text(r.description)}</td><td>{_badge(r.status)}</td><td>{text(r.message)}</td>"
         "</tr>"
         for r in report.results
