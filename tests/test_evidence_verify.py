@@ -168,3 +168,14 @@ def test_verify_without_a_directory_is_a_usage_error() -> None:
     code, _, err = cli(["evidence", "verify"])
     assert code == 2
     assert "DIR" in err
+
+
+def test_a_file_replaced_by_a_link_is_refused(bundle: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    target = bundle / "report.md"
+    outside.write_bytes(target.read_bytes())
+    target.unlink()
+    target.symlink_to(outside)
+    code, _, err = verify(bundle)
+    assert code == 1
+    assert "INCONSISTENT: report.md: is a symbolic link" in err

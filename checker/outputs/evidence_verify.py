@@ -83,6 +83,8 @@ def _read_sums(directory: Path) -> dict[str, str]:
 def _check_files(directory: Path, sums: dict[str, str]) -> None:
     for name, digest in sums.items():
         path = directory / name
+        if path.is_symlink():
+            raise Inconsistent(name, "is a symbolic link: a bundle holds its files itself")
         if not path.is_file():
             raise Inconsistent(name, "listed in SHA256SUMS but missing")
         if _sha256(path) != digest:
