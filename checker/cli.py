@@ -277,7 +277,7 @@ def with_labels(config: Config, labels: Sequence[str]) -> Config:
 
     from pydantic import ValidationError
 
-    from checker.outputs.issues.settings import IssueSettings
+    from checker.engine.settings import IssueSettings
 
     try:
         issues = IssueSettings.model_validate({**config.issues.model_dump(), "labels": labels})

@@ -24,11 +24,12 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from checker.engine.config import COMMON_KEYS, ENV_OVERRIDES, Config, ConfigError, parse_config
+from checker.engine.config import COMMON_KEYS, Config, ConfigError, parse_config
 from checker.engine.matchers import Matcher, coerce, show
 from checker.engine.model import Evidence, Observation, Result, Status, utcnow
 from checker.engine.registry import registry
 from checker.engine.runner import RunReport, judge
+from checker.engine.settings import ENV_OVERRIDES
 from checker.outputs.json_report import render_json
 from checker.outputs.markdown import render_markdown
 from checker.outputs.text import render_text

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validato
 
 from checker.engine.model import CheckError, Evidence, Observation, Unverifiable, utcnow
 from checker.engine.registry import CheckType
+from checker.net.http import http_client
 
 if TYPE_CHECKING:
     from checker.engine.context import CheckContext
@@ -61,7 +62,7 @@ class RepositoryParams(BaseModel):
 
 def _get(ctx: CheckContext, path: str, params: dict[str, str] | None = None) -> HttpResponse:
     base = ctx.settings.endpoints.dockerhub
-    return ctx.http.get(
+    return http_client(ctx).get(
         f"{base}/v2/{path}",
         timeout=ctx.call_timeout(),
         headers={"Accept": "application/json"},

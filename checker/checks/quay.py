@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from checker.engine.model import CheckError, Observation, Unverifiable
 from checker.engine.registry import CheckType
+from checker.net.http import http_client
 
 if TYPE_CHECKING:
     from checker.engine.context import CheckContext
@@ -73,7 +74,7 @@ def _get(
     if token:
         headers["Authorization"] = f"Bearer {token}"
     base = ctx.settings.endpoints.quay
-    return ctx.http.get(
+    return http_client(ctx).get(
         f"{base}/api/v1/{path}", timeout=ctx.call_timeout(), headers=headers, params=params
     )
 

@@ -7,7 +7,6 @@ exit code 2; nobody ever sees a traceback for bad input.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import sys
@@ -16,20 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PositiveFloat,
-    PositiveInt,
-    ValidationError,
-    field_validator,
-)
+from pydantic import BaseModel, ValidationError
 
 from checker.engine.matchers import Matcher, coerce
 from checker.engine.registry import CheckType, RegistryError, registry
+from checker.engine.settings import ENV_OVERRIDES, IssueSettings, Settings
 from checker.outputs.escape import terminal_safe
-from checker.outputs.issues.settings import IssueSettings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -53,111 +44,6 @@ class ConfigError(Exception):
 
     def __init__(self, message: str) -> None:
         super().__init__(terminal_safe(message))
-
-
-def parse_host_port(text: str, default_port: int) -> tuple[str, int]:
-    """Split ``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address."""
-    text = text.strip()
-    if not text:
-        raise ValueError("empty address")
-    if text.startswith("["):
-        host, sep, rest = text[1:].partition("]")
-        if not sep:
-            raise ValueError(f"{text!r}: missing ']'")
-        port_text = rest.removeprefix(":") if rest else ""
-    elif text.count(":") == 1:
-        host, port_text = text.split(":")
-    else:
-        host, port_text = text, ""
-    if not host:
-        raise ValueError(f"{text!r}: missing host")
-    if port_text:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ValueError(f"{text!r}: port must be a number from 1 to 65535")
-        return host, int(port_text)
-    return host, default_port
-
-
-def _check_url(value: str | None) -> str | None:
-    if value is not None and not re.match(r"^https?://[^\s/]+", value):
-        raise ValueError(f"{value!r} is not an http(s) URL")
-    return value.rstrip("/") if value is not None else None
-
-
-class Endpoints(BaseModel):
-    """Where each service lives: the public defaults, or a mirror, GitHub Enterprise, a resolver."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    github_api: str = "https://api.github.com"
-    quay: str = "https://quay.io"
-    dockerhub: str = "https://hub.docker.com"
-    gcp: str | None = None
-    rdap: str | None = Field(
-        default=None, description="RDAP base URL; default: found via the IANA bootstrap file"
-    )
-    rdap_bootstrap: str = "https://data.iana.org/rdap/dns.json"
-    whois_server: str | None = Field(
-        default=None, description="host[:port] used for every WHOIS query; default: IANA referral"
-    )
-    dns_resolvers: list[str] = Field(
-        default_factory=list, description="ip[:port] list; default: the system resolver"
-    )
-
-    _urls = field_validator("github_api", "quay", "dockerhub", "gcp", "rdap", "rdap_bootstrap")(
-        _check_url
-    )
-
-    @field_validator("whois_server")
-    @classmethod
-    def _whois(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_host_port(value, 43)
-        return value
-
-    @field_validator("dns_resolvers")
-    @classmethod
-    def _resolvers(cls, values: list[str]) -> list[str]:
-        for value in values:
-            host, _ = parse_host_port(value, 53)
-            try:
-                ipaddress.ip_address(host)
-            except ValueError:
-                raise ValueError(f"{value!r}: a resolver must be an IP address") from None
-        return values
-
-    def resolver_addresses(self) -> list[tuple[str, int]]:
-        return [parse_host_port(v, 53) for v in self.dns_resolvers]
-
-    def whois_address(self) -> tuple[str, int] | None:
-        return parse_host_port(self.whois_server, 43) if self.whois_server else None
-
-
-class Settings(BaseModel):
-    """How checks run."""
-
-    # Upper bounds keep every wait a real number of seconds a nightly job can afford
-    # (an infinite confirm_delay would sleep forever; 1e300 overflows the clock).
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    timeout: PositiveFloat = Field(
-        default=20.0, le=3600, description="hard deadline per check attempt (s)"
-    )
-    concurrency: PositiveInt = Field(default=8, le=256, description="checks running at once")
-    retries: int = Field(default=2, ge=0, le=10, description="retries of an error result")
-    retry_backoff: float = Field(
-        default=1.0, ge=0, le=600, description="first backoff (s), doubling"
-    )
-    max_retry_wait: float = Field(
-        default=30.0, ge=0, le=3600, description="longest Retry-After honoured before giving up (s)"
-    )
-    confirm_delay: float = Field(
-        default=2.0, ge=0, le=600, description="pause before re-running a drift to confirm it (s)"
-    )
-    max_response_bytes: PositiveInt = Field(
-        default=5_000_000, description="largest response body read from any service"
-    )
-    endpoints: Endpoints = Field(default_factory=Endpoints)
 
 
 @dataclass(frozen=True)
@@ -187,17 +73,6 @@ class Config:
     # Checks written down but switched off (enabled = false): not run, and their drift issues
     # are left as they are (only a check removed from the file has its issue closed).
     disabled_ids: tuple[str, ...] = ()
-
-
-ENV_OVERRIDES: Mapping[str, str] = {
-    "GITHUB_API_URL": "github_api",
-    "CHECKER_DNS_RESOLVERS": "dns_resolvers",
-    "CHECKER_WHOIS_SERVER": "whois_server",
-    "CHECKER_RDAP_URL": "rdap",
-    "CHECKER_QUAY_URL": "quay",
-    "CHECKER_DOCKERHUB_URL": "dockerhub",
-    "CHECKER_GCP_ENDPOINT": "gcp",
-}
 
 
 def _describe_errors(exc: ValidationError, prefix: Sequence[str | int] = ()) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from checker.engine.config import CheckConfig, Settings
+from checker.engine.config import CheckConfig
 from checker.engine.context import CheckContext, Services
 from checker.engine.matchers import show
 from checker.engine.model import (
@@ -32,6 +32,7 @@ from checker.engine.model import (
     Unverifiable,
     utcnow,
 )
+from checker.engine.settings import Settings
 
 ProgressCallback = Callable[[Result, int, int], None]
 Sleep = Callable[[float], None]

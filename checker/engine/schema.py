@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from checker.engine.config import Settings
 from checker.engine.matchers import Matcher
 from checker.engine.registry import registry
-from checker.outputs.issues.settings import IssueSettings
+from checker.engine.settings import IssueSettings, Settings
 
 COMMON_PROPERTIES: dict[str, Any] = {
     "id": {

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from checker.engine.model import CheckError, Evidence, Unverifiable
-from checker.net.http import parse_retry_after, read_body, short_reason
+from checker.net.http import http_client, parse_retry_after, read_body, short_reason
 
 if TYPE_CHECKING:
     import requests
@@ -134,7 +134,7 @@ def _on_gce(ctx: CheckContext) -> bool:
 
     def probe() -> bool:
         try:
-            response = ctx.http.get(
+            response = http_client(ctx).get(
                 f"http://{host}/",
                 timeout=min(1.0, ctx.call_timeout()),
                 headers={"Metadata-Flavor": "Google"},
@@ -284,18 +284,19 @@ def projects_client(ctx: CheckContext) -> Any:
         from requests.adapters import HTTPAdapter
 
         found = find_credentials(ctx)
+        http = http_client(ctx)
         transport = ProjectsRestTransport(
             host=ctx.settings.endpoints.gcp or DEFAULT_HOST,
             credentials=found.credentials,
-            client_info=ClientInfo(user_agent=ctx.http.user_agent),  # type: ignore[no-untyped-call]
+            client_info=ClientInfo(user_agent=http.user_agent),  # type: ignore[no-untyped-call]
         )
         session = getattr(transport, "_session", None)  # an AuthorizedSession (requests)
         if session is not None and hasattr(session, "hooks"):
-            _share_http_rules(session, ctx.http.user_agent, ctx.http.max_bytes)
+            _share_http_rules(session, http.user_agent, http.max_bytes)
         auth_session = requests.Session()
         for prefix in ("http://", "https://"):
             auth_session.mount(prefix, HTTPAdapter(max_retries=0))
-        _share_http_rules(auth_session, ctx.http.user_agent, ctx.http.max_bytes)
+        _share_http_rules(auth_session, http.user_agent, http.max_bytes)
         api = resourcemanager_v3.ProjectsClient(transport=transport)
         return _Client(api, found, auth_session, threading.Lock())
 

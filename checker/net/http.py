@@ -23,12 +23,16 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from checker import __version__
 from checker.engine.model import CheckError, Evidence, utcnow
 
 if TYPE_CHECKING:
     import requests
 
+    from checker.engine.context import CheckContext
+
 CHUNK = 64 * 1024
+USER_AGENT = f"infra-checker/{__version__}"
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -295,6 +299,20 @@ class HttpClient:
                 f"{url}: {what}{hint}", retry_after=wait, evidence=(response.evidence(),)
             )
         return response
+
+
+def http_client(ctx: CheckContext) -> HttpClient:
+    """The run's one HTTP client (one connection pool), shared by every check."""
+    settings = ctx.settings
+
+    def build() -> HttpClient:
+        return HttpClient(
+            user_agent=USER_AGENT,
+            max_bytes=settings.max_response_bytes,
+            pool_size=settings.concurrency,
+        )
+
+    return ctx.services.shared("http", build)
 
 
 def short_reason(exc: BaseException) -> str:

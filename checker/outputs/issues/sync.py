@@ -16,6 +16,7 @@ from pathlib import Path
 
 from checker.engine.config import Config, ConfigError
 from checker.engine.runner import RunReport
+from checker.engine.settings import REPOSITORY
 from checker.net.github_client import build_github, token_from
 from checker.outputs.github_actions import append_runner_file
 from checker.outputs.issues import summary
@@ -23,7 +24,6 @@ from checker.outputs.issues.apply import LabelSpec, Outcome, apply_plan
 from checker.outputs.issues.github_issues import PERMISSION, IssueStore, SyncError
 from checker.outputs.issues.plan import Plan, plan
 from checker.outputs.issues.render import RunInfo
-from checker.outputs.issues.settings import REPOSITORY
 
 
 @dataclass(frozen=True)
