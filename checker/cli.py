@@ -16,20 +16,17 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from checker.errors import ExitCode, UsageError, UserError
+
 if TYPE_CHECKING:
     from checker.engine.config import CheckConfig, Config
     from checker.engine.model import Result
     from checker.engine.runner import RunReport
 
-EXIT_OK, EXIT_DRIFT, EXIT_USAGE, EXIT_ERRORS = 0, 1, 2, 3
 FORMATS = ("text", "json", "markdown")
 # What fails the run (a non-zero exit): "error" fails on drift or errors, "drift" on drift
 # only (a flaky night is reported, not failed), "never" only on usage or config errors.
 FAIL_ON = ("drift", "error", "never")
-
-
-class UsageError(Exception):
-    """Bad invocation: reported in one paragraph, exit 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,28 +100,26 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     env = os.environ if env is None else env
-    from checker.engine.config import ConfigError
-
     try:
         if args.command == "schema":
             from checker.engine.schema import config_schema_json
 
             sys.stdout.write(config_schema_json())
-            return EXIT_OK
+            return ExitCode.OK
         config = _load(args.config, env)
         if args.command == "validate":
             print(f"{args.config}: {len(config.checks)} checks, valid")
-            return EXIT_OK
+            return ExitCode.OK
         if args.command == "list":
             sys.stdout.write(render_list(config.checks))
-            return EXIT_OK
+            return ExitCode.OK
         return _run(args, config, env)
-    except (ConfigError, UsageError) as exc:
-        print(f"infra-checker: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except UserError as exc:
+        _say(exc)
+        return ExitCode.USAGE
     except KeyboardInterrupt:
         print("infra-checker: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as exc:  # a bug: one readable line, never a traceback nor exit 1 (drift)
         from checker.outputs.escape import terminal_safe
 
@@ -134,7 +129,15 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             "judged from it. Please report this at the infra-checker issue tracker.",
             file=sys.stderr,
         )
-        return EXIT_USAGE
+        return ExitCode.USAGE
+
+
+def _say(exc: UserError) -> None:
+    """A user error in one paragraph: its message may quote the file or a service (line
+    breaks, terminal escapes), and is made terminal-safe here, where it is printed."""
+    from checker.outputs.escape import terminal_safe
+
+    print(f"infra-checker: {terminal_safe(str(exc))}", file=sys.stderr)
 
 
 def _load(path: Path, env: Mapping[str, str]) -> Config:
@@ -184,8 +187,7 @@ def _progress(stream: TextIO) -> Callable[[Result, int, int], None]:
     return show
 
 
-def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> int:
-    from checker.engine.config import ConfigError
+def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> ExitCode:
     from checker.engine.context import make_services
     from checker.engine.runner import run_checks
     from checker.outputs.github_actions import announce, in_github_actions, mask_secrets
@@ -217,11 +219,11 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> in
     code = report.exit_code()
     # Issues and the evidence bundle each get their chance, whichever of them fails: a disk
     # problem must not keep a drift from its issue, nor a token problem an auditor's bundle.
-    sync_failure: ConfigError | None = None
+    sync_failure: UserError | None = None
     if sync_issues:
         try:
             code = _sync(config, report, env, args, code)
-        except ConfigError as exc:
+        except UserError as exc:
             sync_failure = exc
     if args.evidence is not None:
         from checker.outputs.evidence import write_bundle
@@ -233,10 +235,14 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> in
 
 
 def _sync(
-    config: Config, report: RunReport, env: Mapping[str, str], args: argparse.Namespace, code: int
-) -> int:
+    config: Config,
+    report: RunReport,
+    env: Mapping[str, str],
+    args: argparse.Namespace,
+    code: ExitCode,
+) -> ExitCode:
     """Sync the issues; GitHub's passing trouble counts as an error of the run (exit 3)."""
-    from checker.outputs.issues.github_issues import SyncError
+    from checker.errors import SyncError
     from checker.outputs.issues.sync import sync
 
     try:
@@ -244,8 +250,8 @@ def _sync(
     except SyncError as exc:
         if not exc.transient:
             raise
-        print(f"infra-checker: {exc}", file=sys.stderr)
-        return code if code == EXIT_DRIFT else EXIT_ERRORS
+        _say(exc)
+        return code if code is ExitCode.DRIFT else ExitCode.ERRORS
     return code
 
 
@@ -263,9 +269,9 @@ def _preflight_output(output: Path) -> None:
         raise UsageError(f"--output {output}: cannot write: permission denied")
 
 
-def apply_fail_on(code: int, fail_on: str) -> int:
-    if fail_on == "never" or (fail_on == "drift" and code == EXIT_ERRORS):
-        return EXIT_OK
+def apply_fail_on(code: ExitCode, fail_on: str) -> ExitCode:
+    if fail_on == "never" or (fail_on == "drift" and code is ExitCode.ERRORS):
+        return ExitCode.OK
     return code
 
 

@@ -45,6 +45,19 @@ def _within(name: str, layer: str) -> bool:
     return name == layer or name.startswith(f"{layer}.")
 
 
+def test_engine_imports_no_other_layer() -> None:
+    offenders = {
+        module: sorted(
+            name
+            for name in imports
+            if any(_within(name, f"checker.{layer}") for layer in ("outputs", "net", "checks"))
+        )
+        for module, imports in MODULES.items()
+        if _within(module, "checker.engine")
+    }
+    assert {m: names for m, names in offenders.items() if names} == {}
+
+
 def test_settings_is_a_leaf() -> None:
     assert not [name for name in MODULES["checker.engine.settings"] if _within(name, "checker")]
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from checker.engine.matchers import Matcher, coerce
 from checker.engine.registry import CheckType, RegistryError, registry
 from checker.engine.settings import ENV_OVERRIDES, IssueSettings, Settings
-from checker.outputs.escape import terminal_safe
+from checker.errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,17 +33,6 @@ COMMON_KEYS = frozenset({"id", "type", "description", "doc", "tags", "expect", "
 # not a number to coerce (pydantic's lax mode reads them as 0 and 1), and the JSON Schema
 # editors use says the same.
 STRICT = True
-
-
-class ConfigError(Exception):
-    """Bad input: the message is meant for a person, as is.
-
-    It is kept to one line even when it quotes a key or value from the file that holds line
-    breaks or terminal escapes, so the CLI's one-paragraph promise holds for any input.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(terminal_safe(message))
 
 
 @dataclass(frozen=True)

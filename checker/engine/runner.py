@@ -33,6 +33,7 @@ from checker.engine.model import (
     utcnow,
 )
 from checker.engine.settings import Settings
+from checker.errors import ExitCode
 
 ProgressCallback = Callable[[Result, int, int], None]
 Sleep = Callable[[float], None]
@@ -50,14 +51,14 @@ class RunReport:
             counts[result.status.value] += 1
         return counts
 
-    def exit_code(self) -> int:
-        """0 clean (unverifiable allowed), 1 drift, 3 no drift but errors."""
+    def exit_code(self) -> ExitCode:
+        """OK clean (unverifiable allowed), DRIFT, ERRORS when no drift but errors."""
         statuses = {r.status for r in self.results}
         if Status.DRIFT in statuses:
-            return 1
+            return ExitCode.DRIFT
         if Status.ERROR in statuses:
-            return 3
-        return 0
+            return ExitCode.ERRORS
+        return ExitCode.OK
 
 
 def judge(check: CheckConfig, observation: Observation) -> tuple[Status, str]:

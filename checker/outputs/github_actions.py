@@ -19,6 +19,7 @@ from typing import TextIO
 from checker.engine.config import Config
 from checker.engine.model import Result, Status
 from checker.engine.runner import RunReport
+from checker.errors import ExitCode
 from checker.outputs.escape import strip_controls, terminal_safe
 
 # Tokens the program may hold; the runner masks repository secrets itself, but a token handed to
@@ -48,12 +49,8 @@ def command(name: str, message: str = "", **properties: str) -> str:
 
 def overall_status(report: RunReport) -> str:
     """One word for the whole run: the worst verdict that affects the exit code."""
-    statuses = {r.status for r in report.results}
-    if Status.DRIFT in statuses:
-        return Status.DRIFT.value
-    if Status.ERROR in statuses:
-        return Status.ERROR.value
-    return Status.OK.value
+    worst = {ExitCode.DRIFT: Status.DRIFT, ExitCode.ERRORS: Status.ERROR}
+    return worst.get(report.exit_code(), Status.OK).value
 
 
 def mask_secrets(env: Mapping[str, str], stream: TextIO) -> None:

@@ -22,8 +22,8 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import TextIO
 
-from checker.cli import EXIT_DRIFT, EXIT_OK
 from checker.cli import main as infra_checker
+from checker.errors import ExitCode
 from tests.world import World
 from tests.world.github import ISSUES_REPO
 from tests.world.project_config import project_config_text
@@ -109,14 +109,14 @@ def main() -> int:
     finally:
         world.stop()
     sys.stdout.flush()
-    if code != EXIT_DRIFT:
+    if code != ExitCode.DRIFT:
         print(f"\ninfra-checker demo: expected exit code 1 (drift), got {code}", file=sys.stderr)
         return code or 1
     print(
         "\nExit code 1: drift. A real run with --open-issues (or the GitHub Action) would now\n"
         "apply the plan above: one issue per drifted fact, closed again once the fact holds."
     )
-    return EXIT_OK
+    return ExitCode.OK
 
 
 if __name__ == "__main__":
