@@ -11,6 +11,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "checker"
+VENDOR = ("github", "google", "whois", "dns", "requests", "urllib3")
 
 
 def _module_name(path: Path) -> str:
@@ -60,6 +61,15 @@ def test_engine_imports_no_other_layer() -> None:
 
 def test_settings_is_a_leaf() -> None:
     assert not [name for name in MODULES["checker.engine.settings"] if _within(name, "checker")]
+
+
+def test_checks_import_no_vendor_package() -> None:
+    offenders = {
+        module: sorted(n for n in imports if any(_within(n, vendor) for vendor in VENDOR))
+        for module, imports in MODULES.items()
+        if _within(module, "checker.checks")
+    }
+    assert {m: names for m, names in offenders.items() if names} == {}
 
 
 def test_no_import_circle() -> None:

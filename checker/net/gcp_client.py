@@ -305,6 +305,51 @@ def projects_client(ctx: CheckContext) -> Any:
     return client.api
 
 
+def projects_evidence(source: str, projects: list[Any]) -> Evidence:
+    """The projects as Cloud Resource Manager's JSON, for auditors."""
+    from google.cloud.resourcemanager_v3 import Project
+
+    text = "\n".join(Project.to_json(p, use_integers_for_enums=False, indent=1) for p in projects)
+    return Evidence(
+        source=source, excerpt=text or "(no project)", raw=text, media_type="application/json"
+    )
+
+
+def api_endpoint(ctx: CheckContext) -> str:
+    """The Cloud Resource Manager URL asked: the endpoint override, or Google's."""
+    return ctx.settings.endpoints.gcp or f"https://{DEFAULT_HOST}"
+
+
+def get_project(ctx: CheckContext, name: str, source: str) -> tuple[Any | None, Evidence]:
+    """``projects.get``: the project and its evidence, or None with the 404's evidence."""
+    from google.api_core.exceptions import NotFound
+
+    client = projects_client(ctx)
+    try:
+        project = call(
+            source, lambda: client.get_project(name=name, timeout=ctx.call_timeout(), retry=None)
+        )
+    except NotFound as exc:
+        return None, Evidence(source=f"{source} -> 404", excerpt=exc.message)
+    return project, projects_evidence(source, [project])
+
+
+def search_projects(ctx: CheckContext, query: str, source: str, *, limit: int) -> list[Any]:
+    """``projects.search``: the first ``limit`` projects matching ``query``."""
+    client = projects_client(ctx)
+
+    def first_matches() -> list[Any]:
+        pager = client.search_projects(query=query, timeout=ctx.call_timeout(), retry=None)
+        found: list[Any] = []
+        for project in pager:  # further pages are fetched lazily: stop at a sane number
+            found.append(project)
+            if len(found) >= limit:
+                break
+        return found
+
+    return call(source, first_matches)
+
+
 def call(what: str, fn: Callable[[], T]) -> T:
     """Run one API call; every failure but "not found" becomes CheckError with a clear reason.
 
