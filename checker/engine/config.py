@@ -8,7 +8,6 @@ exit code 2; nobody ever sees a traceback for bad input.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from checker.engine.header import CHECK_ID, KINDS, REQUIRED, CheckHeader
 from checker.engine.matchers import Matcher, coerce
 from checker.engine.registry import CheckType, RegistryError, registry
 from checker.engine.settings import ENV_OVERRIDES, IssueSettings, Settings
@@ -27,8 +27,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 in CI
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-CHECK_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-COMMON_KEYS = frozenset({"id", "type", "description", "doc", "tags", "expect", "enabled"})
+COMMON_KEYS = frozenset({*CheckHeader.model_fields, "expect"})
 # TOML values are typed already: `retries = false` or `timeout = true` is a mistake to report,
 # not a number to coerce (pydantic's lax mode reads them as 0 and 1), and the JSON Schema
 # editors use says the same.
@@ -97,33 +96,39 @@ def _check_label(raw: Mapping[str, Any], index: int) -> str:
     return f'check "{ident}"' if isinstance(ident, str) and ident else f"check #{index + 1}"
 
 
+def _check_type(type_name: str, types: Mapping[str, CheckType[Any]], label: str) -> CheckType[Any]:
+    if type_name not in types:
+        known = ", ".join(types)
+        raise ConfigError(f'{label}: key "type": unknown check type "{type_name}" (known: {known})')
+    return types[type_name]
+
+
+def _header(raw: dict[str, Any], label: str, types: Mapping[str, CheckType[Any]]) -> CheckHeader:
+    """The keys every check has. The first problem is reported: a required key, the id, the
+    type, then the others."""
+    try:
+        return CheckHeader.model_validate(raw, strict=STRICT)
+    except ValidationError as exc:
+        errors = {str(err["loc"][0]): err for err in exc.errors()}
+    for key in REQUIRED:
+        if key in errors and errors[key]["type"] != "kebab_case":
+            raise ConfigError(f'{label}: missing required key "{key}" (a non-empty string)')
+    if "id" in errors:
+        raise ConfigError(f'{label}: key "id": {errors["id"]["msg"]}')
+    _check_type(raw["type"], types, label)
+    key, err = next(iter(errors.items()))
+    raise ConfigError(f'{label}: key "{key}": {KINDS.get(key, err["msg"])}')
+
+
 def _load_check(
     raw: Any, index: int, types: Mapping[str, CheckType[Any]], where: str
 ) -> CheckConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: check #{index + 1}: each [[check]] must be a table")
     label = f"{where}: {_check_label(raw, index)}"
-    for key in ("id", "type", "description"):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise ConfigError(f'{label}: missing required key "{key}" (a non-empty string)')
-    ident, type_name = raw["id"], raw["type"]
-    if not CHECK_ID.match(ident):
-        raise ConfigError(
-            f'{label}: key "id": must be kebab-case (lowercase letters, digits, single dashes); '
-            "it is the stable identity of the check's drift issue"
-        )
-    if type_name not in types:
-        known = ", ".join(types)
-        raise ConfigError(f'{label}: key "type": unknown check type "{type_name}" (known: {known})')
-    check_type = types[type_name]
-    if not isinstance(raw.get("enabled", True), bool):
-        raise ConfigError(f'{label}: key "enabled": must be true or false')
-    doc = raw.get("doc", "")
-    tags = raw.get("tags", [])
-    if not isinstance(doc, str):
-        raise ConfigError(f'{label}: key "doc": must be a string')
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise ConfigError(f'{label}: key "tags": must be a list of strings')
+    header = _header(raw, label, types)
+    type_name = header.type
+    check_type = _check_type(type_name, types, label)
     param_data = {k: v for k, v in raw.items() if k not in COMMON_KEYS}
     try:
         params = check_type.params.model_validate(param_data, strict=STRICT)
@@ -154,11 +159,11 @@ def _load_check(
             f"(fields: {', '.join(check_type.fields)})"
         )
     return CheckConfig(
-        id=ident,
+        id=header.id,
         type=type_name,
-        description=raw["description"].strip(),
-        doc=doc,
-        tags=tuple(tags),
+        description=header.description.strip(),
+        doc=header.doc,
+        tags=tuple(header.tags),
         params=params,
         expect=merged,
         check_type=check_type,
