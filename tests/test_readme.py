@@ -11,6 +11,7 @@ import yaml
 
 from checker.cli import build_parser
 from checker.engine.config import parse_config
+from checker.engine.matchers import Matcher
 from checker.engine.model import Observation
 from checker.engine.registry import CheckType, registry
 
@@ -62,7 +63,7 @@ def test_the_plugin_example_defines_a_working_check_type() -> None:
     (check_type,) = namespace["CHECK_TYPES"]
     assert isinstance(check_type, CheckType)
     params = check_type.params.model_validate({"team": "binder"})
-    assert check_type.default_expect(params) == {"exists": {"equals": True}}
+    assert check_type.default_expect(params) == {"exists": Matcher(equals=True)}
     assert set(check_type.fields) == {"exists", "members"}
     assert Observation  # the example's return type is the engine's
 

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from checker.engine.context import CheckContext
+from checker.engine.matchers import Matcher, must_exist
 from checker.engine.model import Observation
 from checker.engine.registry import CheckType
 
@@ -65,17 +66,17 @@ class RecordParams(BaseModel):
         return value
 
 
-def _nameservers_expect(params: NameserversParams) -> dict[str, Any]:
-    expect: dict[str, Any] = {"exists": {"equals": True}}
+def _nameservers_expect(params: NameserversParams) -> dict[str, Matcher]:
+    expect = must_exist()
     if params.nameservers is not None:
-        expect["nameservers"] = {"set_equals": params.nameservers}
+        expect["nameservers"] = Matcher(set_equals=params.nameservers)
     return expect
 
 
-def _record_expect(params: RecordParams) -> dict[str, Any]:
-    expect: dict[str, Any] = {"exists": {"equals": params.exists}}
+def _record_expect(params: RecordParams) -> dict[str, Matcher]:
+    expect = {"exists": Matcher(equals=params.exists)}
     if params.values is not None:
-        expect["values"] = {"set_equals": params.values}
+        expect["values"] = Matcher(set_equals=params.values)
     return expect
 
 

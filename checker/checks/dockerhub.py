@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator
 
+from checker.engine.matchers import Matcher, must_exist
 from checker.engine.model import CheckError, Evidence, Observation, Unverifiable, utcnow
 from checker.engine.registry import CheckType
 from checker.net.http import http_client
@@ -127,10 +128,10 @@ def observe_repository(params: RepositoryParams, ctx: CheckContext) -> Observati
     return Observation(values, (response.evidence(),))
 
 
-def _repository_expect(params: RepositoryParams) -> dict[str, Any]:
-    expect: dict[str, Any] = {"exists": {"equals": True}}
+def _repository_expect(params: RepositoryParams) -> dict[str, Matcher]:
+    expect = must_exist()
     if params.max_age_days is not None:
-        expect["days_since_update"] = {"at_most": params.max_age_days}
+        expect["days_since_update"] = Matcher(at_most=params.max_age_days)
     return expect
 
 
@@ -224,7 +225,7 @@ CHECK_TYPES: list[CheckType[Any]] = [
             "full_name": "the organisation's display name (only via /v2/orgs)",
             "public_repositories": "number of public repositories (only via the listing)",
         },
-        default_expect=lambda _params: {"exists": {"equals": True}},
+        default_expect=lambda _params: must_exist(),
     ),
     CheckType(
         name="dockerhub.repository",

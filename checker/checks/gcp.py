@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from checker.engine.matchers import Matcher, must_exist
 from checker.engine.model import CheckError, Observation
 from checker.engine.registry import CheckType
 from checker.net.gcp_client import (
@@ -135,10 +136,10 @@ def observe_project(params: ProjectParams, ctx: CheckContext) -> Observation:
     return _by_display_name(params, ctx, endpoint)
 
 
-def _default_expect(params: ProjectParams) -> dict[str, Any]:
-    expect: dict[str, Any] = {"exists": {"equals": True}, "state": {"equals": "ACTIVE"}}
+def _default_expect(params: ProjectParams) -> dict[str, Matcher]:
+    expect = {**must_exist(), "state": Matcher(equals="ACTIVE")}
     if params.project_id is not None and params.display_name:
-        expect["display_name"] = {"equals": params.display_name}
+        expect["display_name"] = Matcher(equals=params.display_name)
     return expect
 
 

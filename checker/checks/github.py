@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from checker.engine.matchers import Matcher, must_exist
 from checker.engine.model import Evidence, Observation
 from checker.engine.registry import CheckType
 from checker.net.github_client import get_organization, get_repository
@@ -53,14 +54,10 @@ def observe_repository(params: RepositoryParams, ctx: CheckContext) -> Observati
     return _observed(REPOSITORY, data, evidence)
 
 
-def _exists(_params: BaseModel) -> dict[str, Any]:
-    return {"exists": {"equals": True}}
-
-
-def _repository_expect(params: RepositoryParams) -> dict[str, Any]:
+def _repository_expect(params: RepositoryParams) -> dict[str, Matcher]:
     # A renamed or transferred repository still answers under its old name (GitHub redirects),
     # but the document is then out of date: that is drift worth an issue.
-    return {"exists": {"equals": True}, "full_name": {"equals": params.repository}}
+    return {**must_exist(), "full_name": Matcher(equals=params.repository)}
 
 
 ORGANIZATION: CheckType[OrganizationParams] = CheckType(
@@ -76,7 +73,7 @@ ORGANIZATION: CheckType[OrganizationParams] = CheckType(
         "is_verified": "whether GitHub shows it as a verified organisation",
         "html_url": "its page on GitHub",
     },
-    default_expect=_exists,
+    default_expect=lambda _params: must_exist(),
 )
 
 REPOSITORY: CheckType[RepositoryParams] = CheckType(

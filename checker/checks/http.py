@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from checker.engine.context import CheckContext
+from checker.engine.matchers import Matcher
 from checker.engine.model import Observation
 from checker.engine.registry import CheckType
 from checker.net.http import http_client
@@ -22,9 +21,9 @@ class HttpStatusParams(BaseModel):
     )
 
 
-def _default_expect(params: HttpStatusParams) -> dict[str, Any]:
+def _default_expect(params: HttpStatusParams) -> dict[str, Matcher]:
     codes = params.expected_status
-    return {"status": {"one_of": codes if isinstance(codes, list) else [codes]}}
+    return {"status": Matcher(one_of=[*codes] if isinstance(codes, list) else [codes])}
 
 
 def observe_status(params: HttpStatusParams, ctx: CheckContext) -> Observation:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from checker.engine.matchers import Matcher, must_exist
 from checker.engine.model import CheckError, Observation, Unverifiable
 from checker.engine.registry import CheckType
 from checker.net.http import http_client
@@ -172,14 +173,14 @@ def observe_repository(params: RepositoryParams, ctx: CheckContext) -> Observati
     return Observation(values, tuple(evidence))
 
 
-def _repository_expect(params: RepositoryParams) -> dict[str, Any]:
-    expect: dict[str, Any] = {}
+def _repository_expect(params: RepositoryParams) -> dict[str, Matcher]:
+    expect: dict[str, Matcher] = {}
     if params.public is None:
-        expect["exists"] = {"equals": True}
+        expect = must_exist()
     else:
-        expect["visibility"] = {"equals": PUBLIC if params.public else PRIVATE}
+        expect["visibility"] = Matcher(equals=PUBLIC if params.public else PRIVATE)
     if params.tag is not None:
-        expect["tag_exists"] = {"equals": True}
+        expect["tag_exists"] = Matcher(equals=True)
     return expect
 
 
@@ -193,7 +194,7 @@ CHECK_TYPES: list[CheckType[Any]] = [
             "exists": "false when quay answers 404 (no such organisation)",
             "name": "the organisation's name as quay spells it",
         },
-        default_expect=lambda _params: {"exists": {"equals": True}},
+        default_expect=lambda _params: must_exist(),
     ),
     CheckType(
         name="quay.repository",

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from checker.checks.dns import domain_name
 from checker.engine.context import CheckContext
+from checker.engine.matchers import Matcher, must_exist
 from checker.engine.model import CheckError, Observation, Unverifiable
 from checker.engine.registry import CheckType
 
@@ -181,38 +182,34 @@ def observe_nameservers(params: NameserversParams, ctx: CheckContext) -> Observa
     return _seen(record, nameservers=list(record.nameservers), count=len(record.nameservers))
 
 
-def _exists() -> dict[str, Any]:
-    return {"exists": {"equals": True}}
-
-
-def _registrar_expect(params: RegistrarParams) -> dict[str, Any]:
-    expect = _exists()
+def _registrar_expect(params: RegistrarParams) -> dict[str, Matcher]:
+    expect = must_exist()
     if params.names:
-        expect["registrar"] = {"contains": params.names}
+        expect["registrar"] = Matcher(contains=params.names)
     if params.iana_id is not None:
-        expect["iana_id"] = {"equals": params.iana_id}
+        expect["iana_id"] = Matcher(equals=params.iana_id)
     return expect
 
 
-def _contact_expect(params: ContactParams) -> dict[str, Any]:
-    expect = _exists()
+def _contact_expect(params: ContactParams) -> dict[str, Matcher]:
+    expect = must_exist()
     if params.email:
-        expect["emails"] = {"includes": params.email}
+        expect["emails"] = Matcher(includes=params.email)
     if params.organization:
-        expect["organization"] = {"contains": params.organization}
+        expect["organization"] = Matcher(contains=params.organization)
     if params.name:
-        expect["name"] = {"contains": params.name}
+        expect["name"] = Matcher(contains=params.name)
     return expect
 
 
-def _expiry_expect(params: ExpiryParams) -> dict[str, Any]:
-    return {**_exists(), "days_left": {"at_least": params.days}}
+def _expiry_expect(params: ExpiryParams) -> dict[str, Matcher]:
+    return {**must_exist(), "days_left": Matcher(at_least=params.days)}
 
 
-def _nameservers_expect(params: NameserversParams) -> dict[str, Any]:
-    expect = _exists()
+def _nameservers_expect(params: NameserversParams) -> dict[str, Matcher]:
+    expect = must_exist()
     if params.nameservers is not None:
-        expect["nameservers"] = {"set_equals": params.nameservers}
+        expect["nameservers"] = Matcher(set_equals=params.nameservers)
     return expect
 
 

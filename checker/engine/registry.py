@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from checker.engine.matchers import Matcher
+
 if TYPE_CHECKING:
     from checker.engine.context import CheckContext
     from checker.engine.model import Observation
@@ -47,7 +49,7 @@ class CheckType(Generic[P]):
     params: type[P]
     observe: Callable[[P, CheckContext], Observation]
     fields: Mapping[str, str]
-    default_expect: Callable[[P], Mapping[str, Any]] = field(default=lambda _params: {})
+    default_expect: Callable[[P], Mapping[str, Matcher]] = field(default=lambda _params: {})
     # Fields that change with the clock alone ("days_left"), each mapped to the stable field it
     # is computed from ("expires"): a drift issue is rewritten when the fact moves, not nightly.
     clock_fields: Mapping[str, str] = field(default_factory=dict)
