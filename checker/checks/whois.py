@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from checker.checks.dns import domain_name
+from checker.checks.params import DomainName
 from checker.engine.context import CheckContext
 from checker.engine.matchers import Matcher, must_exist
 from checker.engine.model import CheckError, Observation, Unverifiable
@@ -25,9 +25,7 @@ if TYPE_CHECKING:
 class DomainParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    domain: str = Field(description="the registered domain, e.g. mybinder.org")
-
-    _domain = field_validator("domain")(domain_name)
+    domain: DomainName = Field(description="the registered domain, e.g. mybinder.org")
 
 
 class RegistrarParams(DomainParams):

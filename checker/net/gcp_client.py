@@ -35,6 +35,14 @@ T = TypeVar("T")
 DEFAULT_HOST = "cloudresourcemanager.googleapis.com"
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform.read-only",)
 METADATA_IP = "169.254.169.254"
+# What Application Default Credentials read from the environment, here from ``ctx.env``.
+ENVIRONMENT = (
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "CLOUDSDK_CONFIG",
+    "NO_GCE_CHECK",
+    "GCE_METADATA_HOST",
+    "GCE_METADATA_IP",
+)
 HOW_TO = (
     "configure Application Default Credentials: in GitHub Actions, run "
     "google-github-actions/auth (workload identity federation) before infra-checker, which "

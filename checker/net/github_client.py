@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from checker.engine.model import CheckError, Evidence, Unverifiable
-from checker.net.http import parse_retry_after
+from checker.net.http import USER_AGENT, parse_retry_after
 
 if TYPE_CHECKING:
     from github import Github
@@ -36,12 +36,6 @@ if TYPE_CHECKING:
     from checker.engine.context import CheckContext
 
 PER_PAGE = 100
-
-
-def user_agent() -> str:
-    from checker import __version__
-
-    return f"infra-checker/{__version__}"
 
 
 def token_from(env: Mapping[str, str]) -> str | None:
@@ -67,7 +61,7 @@ def build_github(
         # PyGithub insists on whole seconds: round down so a call never outlives the deadline
         # (the runner's hard deadline still covers the sub-second case).
         timeout=max(1, int(timeout)),
-        user_agent=user_agent(),
+        user_agent=USER_AGENT,
         per_page=PER_PAGE,
         retry=None,
         seconds_between_requests=None,

@@ -20,6 +20,7 @@ from typing import Any
 
 from checker.engine.context import CheckContext
 from checker.engine.model import CheckError, Evidence
+from checker.net.dates import parse_iso_date
 from checker.net.http import HttpResponse, http_client
 from checker.net.registration import (
     ContactBuilder,
@@ -27,7 +28,6 @@ from checker.net.registration import (
     Registration,
     merge_contacts,
     normalise_hosts,
-    parse_iso_date,
 )
 
 ACCEPT = {"Accept": "application/rdap+json, application/json;q=0.9"}
