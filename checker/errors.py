@@ -21,6 +21,25 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130  # the shell's convention for SIGINT
 
 
+class FailOn(str, enum.Enum):
+    """What fails the run (a non-zero exit): ``error`` fails on drift or errors, ``drift`` on
+    drift only (a flaky night is reported, not failed), ``never`` only on usage or config
+    errors."""
+
+    DRIFT = "drift"
+    ERROR = "error"
+    NEVER = "never"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def exit_code(self, code: ExitCode) -> ExitCode:
+        """The exit code of a run whose verdicts gave ``code``."""
+        if self is FailOn.NEVER or (self is FailOn.DRIFT and code is ExitCode.ERRORS):
+            return ExitCode.OK
+        return code
+
+
 class UserError(Exception):
     """Bad input or invocation: the message says what is wrong and where, for a person."""
 
