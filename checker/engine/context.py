@@ -54,7 +54,6 @@ class Services:
 class CheckContext:
     services: Services
     deadline: float
-    check_id: str = ""
 
     @property
     def settings(self) -> Settings:

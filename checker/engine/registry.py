@@ -58,10 +58,6 @@ class CheckType(Generic[P]):
         if not TYPE_NAME.match(self.name):
             raise ValueError(f"check type name {self.name!r} is not of the form family.what")
 
-    @property
-    def family(self) -> str:
-        return self.name.split(".", 1)[0]
-
 
 class RegistryError(Exception):
     """A plugin or built-in module did not provide valid check types."""

@@ -152,7 +152,7 @@ def _scrubbed(attempt: _Attempt) -> _Attempt:
 
 def _attempt_with_deadline(check: CheckConfig, services: Services) -> _Attempt:
     timeout = services.settings.timeout
-    ctx = CheckContext(services=services, deadline=time.monotonic() + timeout, check_id=check.id)
+    ctx = CheckContext(services=services, deadline=time.monotonic() + timeout)
     box: list[_Attempt] = []
     worker = threading.Thread(
         target=lambda: box.append(_scrubbed(_observe(check, ctx))),

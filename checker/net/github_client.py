@@ -151,9 +151,9 @@ def describe_failure(exc: BaseException) -> GitHubFailure | None:
     if isinstance(exc, requests.Timeout):
         return GitHubFailure(Failure.NETWORK, None, "timed out")
     if isinstance(exc, requests.RequestException):
-        from checker.net.http import _short_reason
+        from checker.net.http import short_reason
 
-        return GitHubFailure(Failure.NETWORK, None, f"connection failed ({_short_reason(exc)})")
+        return GitHubFailure(Failure.NETWORK, None, f"connection failed ({short_reason(exc)})")
     if isinstance(exc, ValueError):
         # PyGithub decodes a JSON content type itself: a cut-off or garbage body lands here.
         return GitHubFailure(Failure.SERVER, None, "answered with a body that is not valid JSON")

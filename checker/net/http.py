@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from checker import __version__
@@ -82,7 +83,7 @@ class HttpResponse:
     status: int
     headers: Mapping[str, str]
     body: bytes
-    fetched_at_iso: str
+    fetched_at: datetime
 
     @property
     def text(self) -> str:
@@ -150,6 +151,7 @@ class HttpResponse:
         media = self.headers.get("content-type", "application/octet-stream").split(";")[0]
         return Evidence(
             source=f"GET {self.url} -> HTTP {self.status}",
+            fetched_at=self.fetched_at,
             excerpt=self.text[:2000],
             raw=self.text,
             media_type=media,
@@ -280,7 +282,7 @@ class HttpClient:
                     status=resp.status_code,
                     headers=lower_headers,
                     body=body,
-                    fetched_at_iso=utcnow().isoformat(),
+                    fetched_at=utcnow(),
                 )
         except requests.Timeout:
             raise CheckError(f"{url}: timed out after {timeout:.1f} s") from None
@@ -338,6 +340,3 @@ def short_reason(exc: BaseException) -> str:
         if marker.lower() in str(exc).lower() or marker.lower() in text.lower():
             return marker.lower()
     return text[:200]
-
-
-_short_reason = short_reason  # the name other modules imported first
