@@ -118,7 +118,7 @@ def _is_block(value: Any) -> bool:
 
 # --- strategies ------------------------------------------------------------------------------
 
-TOML_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+TOML_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)  # type: ignore[arg-type]
 TYPES = sorted(registry())
 PARAM_KEYS = sorted({name for t in registry().values() for name in t.params.model_fields})
 FIELD_KEYS = sorted({name for t in registry().values() for name in t.fields})
@@ -561,7 +561,7 @@ def valid_checks(draw: st.DrawFn, ident: str) -> dict[str, Any]:
                 },
             )
         ),
-        **draw(CHECK_SAMPLES[type_name]),
+        **draw(CHECK_SAMPLES[type_name]),  # type: ignore[arg-type]
     }
 
 

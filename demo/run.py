@@ -8,7 +8,8 @@ with the project's own checks.toml against it: the report, then the issue plan a
 would apply. Nothing leaves this machine
 and nothing is written anywhere.
 
-Run it with ``python -m tests.world.demo`` (what ``make demo`` does).
+Run it with ``python -m demo`` (what ``make demo`` does). The loopback servers stay in
+``tests/world``, where the tests use them too.
 """
 
 from __future__ import annotations
@@ -117,7 +118,3 @@ def main() -> int:
         "apply the plan above: one issue per drifted fact, closed again once the fact holds."
     )
     return ExitCode.OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())
