@@ -30,9 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from checker import __version__
-from checker.engine.config import Config, ConfigError
+from checker.engine.config import Config
 from checker.engine.model import Attempt, AttemptKind, Result, utcnow
 from checker.engine.runner import RunReport
+from checker.errors import UsageError
 from checker.outputs import provenance
 from checker.outputs.escape import terminal_safe, visible_controls
 from checker.outputs.html_page import render_html
@@ -209,16 +210,16 @@ def preflight_bundle(directory: Path) -> list[str]:
     runs); returns the files of an earlier bundle there, which writing replaces."""
     try:
         if directory.exists() and not directory.is_dir():
-            raise ConfigError(f"--evidence {directory}: exists and is not a directory")
+            raise UsageError(f"--evidence {directory}: exists and is not a directory")
         if not _writable(directory):
-            raise ConfigError(f"--evidence {directory}: cannot write there: permission denied")
+            raise UsageError(f"--evidence {directory}: cannot write there: permission denied")
         if not directory.exists() or not any(directory.iterdir()):
             return []
     except OSError as exc:
-        raise ConfigError(f"--evidence {directory}: cannot read: {exc}") from None
+        raise UsageError(f"--evidence {directory}: cannot read: {exc}") from None
     previous = _previous_files(directory)
     if previous is None:
-        raise ConfigError(
+        raise UsageError(
             f"--evidence {directory}: directory is not empty and holds no earlier evidence "
             "bundle; choose a new or empty directory"
         )
@@ -295,4 +296,4 @@ def write_bundle(
             (directory / name).write_bytes(data)
         (directory / SUMS).write_text(sums, encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"--evidence {directory}: cannot write: {exc}") from None
+        raise UsageError(f"--evidence {directory}: cannot write: {exc}") from None

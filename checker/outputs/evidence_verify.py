@@ -263,5 +263,3 @@ def verify_command(directory: Path, out: TextIO, err: TextIO) -> int:
         return EXIT_CONSISTENT
     err.write(f"infra-checker: evidence verify: INCONSISTENT: {terminal_safe(problem)}\n")
     return EXIT_INCONSISTENT
-    out.write(summary(bundle))
-    return EXIT_CONSISTENT

@@ -20,8 +20,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from checker import __version__
-from checker.engine.config import ENV_OVERRIDES, Config, Endpoints
+from checker.engine.config import Config
 from checker.engine.runner import RunReport
+from checker.engine.settings import ENV_OVERRIDES, Endpoints
 
 # The distributions that did the looking (and judging): their versions explain an answer.
 LOOKING_DEPENDENCIES = (
