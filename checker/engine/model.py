@@ -98,25 +98,16 @@ class Unverifiable(Exception):
         self.evidence = evidence
 
 
-class AttemptKind(str, enum.Enum):
-    """Why an attempt was made: the first look, a retry after an error, or the second look
-    that confirms a drift."""
-
-    FIRST = "first look"
-    RETRY = "retry"
-    CONFIRMATION = "drift confirmation"
-
-
 @dataclass(frozen=True)
-class Attempt:
-    """One look at the fact: what it concluded and every answer it saw (kept for auditors)."""
+class Look:
+    """One attempt of a check: what it concluded and the evidence it saw then. A result keeps
+    every look (the errors retried, the drift a second look confirmed or not), in order."""
 
-    number: int
-    kind: AttemptKind
     status: Status
     message: str
-    started_at: datetime
     evidence: tuple[Evidence, ...] = ()
+    duration_s: float = 0.0
+    started_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -135,8 +126,7 @@ class Result:
     duration_s: float = 0.0
     attempts: int = 1
     tags: tuple[str, ...] = ()
-    # Every attempt in order, the last one being the verdict's; ``evidence`` is its answers.
-    history: tuple[Attempt, ...] = ()
+    looks: tuple[Look, ...] = ()
 
     def to_json(self, *, include_raw: bool = False) -> dict[str, JSONValue]:
         return {

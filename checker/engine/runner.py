@@ -25,9 +25,8 @@ from checker.engine.config import CheckConfig
 from checker.engine.context import CheckContext, Services
 from checker.engine.matchers import show
 from checker.engine.model import (
-    Attempt,
-    AttemptKind,
     CheckError,
+    Look,
     Observation,
     Result,
     Status,
@@ -173,20 +172,18 @@ def run_one(check: CheckConfig, services: Services, sleep: Sleep = time.sleep) -
     started = time.monotonic()
     attempts = 0
     confirming = False
-    history: list[Attempt] = []
+    looks: list[Look] = []
     while True:
         attempts += 1
-        if not history:
-            kind = AttemptKind.FIRST
-        elif history[-1].status is Status.DRIFT:
-            kind = AttemptKind.CONFIRMATION
-        else:
-            kind = AttemptKind.RETRY
-        attempt_started = utcnow()
+        look_started, look_at = time.monotonic(), utcnow()
         attempt = _attempt_with_deadline(check, services)
-        history.append(
-            Attempt(
-                attempts, kind, attempt.status, attempt.message, attempt_started, attempt.evidence
+        looks.append(
+            Look(
+                attempt.status,
+                attempt.message,
+                attempt.evidence,
+                time.monotonic() - look_started,
+                look_at,
             )
         )
         if attempt.status is Status.ERROR and attempts <= settings.retries:
@@ -215,7 +212,7 @@ def run_one(check: CheckConfig, services: Services, sleep: Sleep = time.sleep) -
         duration_s=time.monotonic() - started,
         attempts=attempts,
         tags=check.tags,
-        history=tuple(history),
+        looks=tuple(looks),
     )
 
 

@@ -20,6 +20,7 @@ the audit workflow's artifact attestation (README, "Evidence bundle for audits")
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 import os
@@ -31,7 +32,7 @@ from typing import Any
 
 from checker import __version__
 from checker.engine.config import Config
-from checker.engine.model import Attempt, AttemptKind, Result, utcnow
+from checker.engine.model import Look, Result, Status, utcnow
 from checker.engine.runner import RunReport
 from checker.errors import UsageError
 from checker.outputs import provenance
@@ -116,42 +117,63 @@ def evidence_filename(index: int, check_id: str) -> str:
     return f"evidence/{index:02d}-{safe[:80]}.txt"
 
 
-def attempts_of(result: Result) -> tuple[Attempt, ...]:
-    """Every attempt of a result; one built without a history (a plugin's, a test's) is one
-    first look holding its evidence."""
-    if result.history:
-        return result.history
-    return (
-        Attempt(1, AttemptKind.FIRST, result.status, result.message, utcnow(), result.evidence),
-    )
+class LookKind(str, enum.Enum):
+    """Why a look was taken: the first, a retry after an error, or the second look that
+    confirms a drift."""
+
+    FIRST = "first look"
+    RETRY = "retry"
+    CONFIRMATION = "drift confirmation"
+
+
+def looks_of(result: Result) -> tuple[Look, ...]:
+    """Every look of a result; one built without them (a plugin's, a test's) had one look,
+    holding its evidence."""
+    return result.looks or (Look(result.status, result.message, result.evidence),)
+
+
+def look_kinds(looks: tuple[Look, ...]) -> list[LookKind]:
+    """The runner retries an error and looks again at a drift: the previous look says which."""
+    return [
+        LookKind.FIRST
+        if index == 0
+        else LookKind.CONFIRMATION
+        if looks[index - 1].status is Status.DRIFT
+        else LookKind.RETRY
+        for index in range(len(looks))
+    ]
+
+
+def _started(look: Look) -> str:
+    return look.started_at.isoformat() if look.started_at else "-"
 
 
 def render_evidence(result: Result) -> str:
     """One check's evidence as plain text: header, then every attempt with every answer
     verbatim (control characters shown as escapes, so reading the file in a terminal is
     safe)."""
-    attempts = attempts_of(result)
+    looks = looks_of(result)
     lines = [
         f"check:       {result.id} ({result.type})",
         f"fact:        {terminal_safe(result.description)}",
         f"documented:  {terminal_safe(result.doc) or '-'}",
         f"verdict:     {result.status.value}: {terminal_safe(result.message)}",
-        f"attempts:    {len(attempts)}",
+        f"attempts:    {len(looks)}",
         "",
     ]
-    for attempt in attempts:
+    for attempt, (look, kind) in enumerate(zip(looks, look_kinds(looks), strict=True), start=1):
         lines += [
-            f"##### attempt {attempt.number} of {len(attempts)}: {attempt.kind.value}, "
-            f"started {attempt.started_at.isoformat()} #####",
-            f"outcome:     {attempt.status.value}: {terminal_safe(attempt.message)}",
+            f"##### attempt {attempt} of {len(looks)}: {kind.value}, "
+            f"started {_started(look)}, took {look.duration_s:.2f} s #####",
+            f"outcome:     {look.status.value}: {terminal_safe(look.message)}",
             "",
         ]
-        if not attempt.evidence:
+        if not look.evidence:
             lines += ["No answer was recorded: the attempt did not get one (see its outcome).", ""]
-        for number, item in enumerate(attempt.evidence, start=1):
+        for number, item in enumerate(look.evidence, start=1):
             body = item.raw or item.excerpt
             kept = "raw answer" if item.raw else "excerpt (the full answer was not kept)"
-            label = f"answer {number} of {len(attempt.evidence)} (attempt {attempt.number})"
+            label = f"answer {number} of {len(look.evidence)} (attempt {attempt})"
             lines += [
                 f"===== {label} =====",
                 f"source:      {terminal_safe(item.source)}",
@@ -168,18 +190,20 @@ def render_evidence(result: Result) -> str:
 def attempts_json(result: Result) -> list[dict[str, Any]]:
     """The attempts as the bundle's report.json lists them: what each asked, when, and what
     it concluded (the answers themselves are in the evidence file)."""
+    looks = looks_of(result)
     return [
         {
-            "number": a.number,
-            "kind": a.kind.value,
-            "started_at": a.started_at.isoformat(),
-            "status": a.status.value,
-            "message": a.message,
+            "number": number,
+            "kind": kind.value,
+            "started_at": look.started_at.isoformat() if look.started_at else None,
+            "duration_s": round(look.duration_s, 3),
+            "status": look.status.value,
+            "message": look.message,
             "answers": [
-                {"source": e.source, "fetched_at": e.fetched_at.isoformat()} for e in a.evidence
+                {"source": e.source, "fetched_at": e.fetched_at.isoformat()} for e in look.evidence
             ],
         }
-        for a in attempts_of(result)
+        for number, (look, kind) in enumerate(zip(looks, look_kinds(looks), strict=True), 1)
     ]
 
 

@@ -156,7 +156,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _fact(result: Result, evidence_file: str | None) -> str:
-    answers = sum(len(a.evidence) for a in result.history) or len(result.evidence)
+    answers = sum(len(look.evidence) for look in result.looks) or len(result.evidence)
     evidence = _link(evidence_file, evidence_file) if evidence_file else "-"
     rows = _rows(
         [
