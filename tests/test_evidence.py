@@ -78,7 +78,7 @@ def test_sha256sum_verifies_the_bundle_and_catches_tampering(
     # README, index.html, checks.toml, 3 reports, 3 evidence files, and manifest.json itself
     assert ok.stdout.count(": OK") == 10
     assert "manifest.json: OK" in ok.stdout
-    for name in ("report.md", "manifest.json", "evidence/03-binder-down.txt"):
+    for name in ("report.json", "report.md", "manifest.json", "evidence/03-binder-down.txt"):
         target = out / name
         original = target.read_bytes()
         target.write_bytes(original.replace(b"error", b"ok"))
