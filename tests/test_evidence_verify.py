@@ -79,6 +79,11 @@ TAMPERING = {
         True,
         "report.json",
     ),
+    "sarif changed, sums recomputed": (
+        edit("report.sarif", b'"status": "error"', b'"status": "drift"'),
+        True,
+        "report.sarif",
+    ),
     "evidence changed, sums recomputed": (
         edit("evidence/02-binder-health.txt", b"verdict:     ok", b"verdict:     drift"),
         True,
@@ -179,3 +184,23 @@ def test_a_file_replaced_by_a_link_is_refused(bundle: Path, tmp_path: Path) -> N
     code, _, err = verify(bundle)
     assert code == 1
     assert "INCONSISTENT: report.md: is a symbolic link" in err
+
+
+def reseal(directory: Path) -> None:
+    """A thorough tamperer: fix every hash and size in manifest.json, then SHA256SUMS."""
+    manifest = json.loads((directory / "manifest.json").read_text())
+    for entry in manifest["files"]:
+        data = (directory / entry["path"]).read_bytes()
+        entry["sha256"], entry["bytes"] = hashlib.sha256(data).hexdigest(), len(data)
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    resum(directory)
+
+
+def test_a_resealed_sarif_without_its_alert_disagrees_with_the_report(bundle: Path) -> None:
+    sarif = json.loads((bundle / "report.sarif").read_text())
+    sarif["runs"][0]["results"] = []
+    (bundle / "report.sarif").write_text(json.dumps(sarif))
+    reseal(bundle)
+    code, _, err = verify(bundle)
+    assert code == 1
+    assert "INCONSISTENT: report.sarif: its alerts differ" in err

@@ -8,7 +8,8 @@ Checks, stopping at the first problem and naming its file:
    is that of ``checks.toml``;
 3. ``report.json`` agrees with the manifest (the same checks in the same order, each pointing
    at its evidence file, the same summary) and with itself (the summary counts its verdicts);
-4. each evidence file names its check and the verdict the report gives it.
+4. each evidence file names its check and the verdict the report gives it, and
+   ``report.sarif`` alerts on exactly the report's drifts and errors.
 
 Exit 0 when all hold, 1 otherwise. Only an outside anchor (``gh attestation verify``) shows a
 consistent bundle was not rewritten as a whole; the summary says so.
@@ -177,6 +178,26 @@ def _check_report(
     return report
 
 
+def _check_sarif(directory: Path, sums: dict[str, str], report: dict[str, Any]) -> None:
+    """report.sarif alerts on exactly the report's drifts and errors."""
+    name = "report.sarif"
+    if name not in sums:
+        raise Inconsistent(name, "missing from the bundle")
+    sarif = _load_json(directory, name)
+    try:
+        results = sarif["runs"][0]["results"]
+        alerted = sorted((r["properties"]["check_id"], r["properties"]["status"]) for r in results)
+    except (KeyError, IndexError, TypeError):
+        raise Inconsistent(name, "is not the SARIF log infra-checker writes") from None
+    expected = sorted(
+        (r.get("id"), r.get("status"))
+        for r in report["results"]
+        if r.get("status") in (Status.DRIFT.value, Status.ERROR.value)
+    )
+    if alerted != expected:
+        raise Inconsistent(name, "its alerts differ from the drifts and errors in report.json")
+
+
 def verify(directory: Path) -> Bundle:
     """The bundle, when consistent; otherwise :class:`Inconsistent` naming the first file."""
     if not directory.is_dir():
@@ -185,6 +206,7 @@ def verify(directory: Path) -> Bundle:
     _check_files(directory, sums)
     manifest = _check_manifest(directory, sums)
     report = _check_report(directory, sums, manifest)
+    _check_sarif(directory, sums, report)
     return Bundle(directory, manifest, report)
 
 
