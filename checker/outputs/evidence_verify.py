@@ -247,11 +247,15 @@ def summary(bundle: Bundle) -> str:
         f"  config:    {show(config.get('path'))} sha256 {show(config.get('sha256'))}",
     ]
     overridden = [
-        f"{name}={show(e.get('value'))} ({show(e.get('source'))})"
+        f"{show(name)} = {show(e.get('value'))} ({show(e.get('source'))})"
         for name, e in (origin.get("endpoints") or {}).items()
         if isinstance(e, dict) and e.get("overridden")
     ]
-    lines.append(f"  endpoints: {'; '.join(overridden) if overridden else 'public defaults'}")
+    if overridden:
+        lines.append(f"  endpoints: {len(overridden)} overridden (the rest are the defaults):")
+        lines += [f"    {line}" for line in overridden]
+    else:
+        lines.append("  endpoints: the defaults (the public services)")
     counts = ", ".join(f"{n} {s}" for s, n in (report.get("summary") or {}).items())
     lines += ["", f"Verdicts ({len(report.get('results', []))} checks): {counts}"]
     for result in report.get("results", []):
