@@ -13,16 +13,21 @@ configure them.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from checker.engine.model import CheckError, Evidence, Observation
 from checker.engine.registry import CheckType
+from checker.engine.sharing import RequestKey
 from checker.net.gcp_client import AMBIGUOUS_SEARCH, call, projects_client
 
 if TYPE_CHECKING:
     from checker.engine.context import CheckContext
+
+T = TypeVar("T")
 
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 MAX_MATCHES = 50
@@ -88,6 +93,13 @@ def _evidence(source: str, projects: list[Any]) -> Evidence:
     )
 
 
+def _once(ctx: CheckContext, endpoint: str, path: str, fetch: Callable[[], T]) -> T:
+    """One API call, asked once per run: the run finds one set of credentials, so the URL
+    alone names the request."""
+    key = RequestKey("HTTP", "GET", f"{endpoint}{path}")
+    return ctx.once(key, urlsplit(endpoint).netloc or endpoint, fetch)
+
+
 def _by_id(params: ProjectParams, ctx: CheckContext, endpoint: str) -> Observation:
     from google.api_core.exceptions import NotFound
 
@@ -95,8 +107,14 @@ def _by_id(params: ProjectParams, ctx: CheckContext, endpoint: str) -> Observati
     name = f"projects/{params.project_id}"
     source = f"projects.get {name} at {endpoint}"
     try:
-        project = call(
-            source, lambda: client.get_project(name=name, timeout=ctx.call_timeout(), retry=None)
+        project = _once(
+            ctx,
+            endpoint,
+            f"/v3/{name}",
+            lambda: call(
+                source,
+                lambda: client.get_project(name=name, timeout=ctx.call_timeout(), retry=None),
+            ),
         )
     except NotFound as exc:
         absent = dict.fromkeys(FIELDS)
@@ -127,7 +145,9 @@ def _by_display_name(params: ProjectParams, ctx: CheckContext, endpoint: str) ->
                 break
         return found
 
-    found = call(source, first_matches)
+    found = _once(
+        ctx, endpoint, f"/v3/projects:search?query={query}", lambda: call(source, first_matches)
+    )
     wanted = params.display_name.strip().casefold()
     matches = [p for p in found if p.display_name.strip().casefold() == wanted]
     evidence = (_evidence(source, found),)

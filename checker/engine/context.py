@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 
 from checker.engine.config import Settings
 from checker.engine.model import CheckError
-from checker.net.http import HttpClient
+from checker.engine.sharing import HostLimits, RequestKey, RequestMemo
+from checker.net.http import HttpClient, SharedHttp
 
 T = TypeVar("T")
 
@@ -22,6 +23,8 @@ class Services:
     settings: Settings
     env: Mapping[str, str]
     http: HttpClient
+    memo: RequestMemo = field(default_factory=RequestMemo)
+    limits: HostLimits = field(default_factory=lambda: HostLimits(4))
     _cache: dict[str, Any] = field(default_factory=dict)
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
@@ -57,14 +60,18 @@ class CheckContext:
     services: Services
     deadline: float
     check_id: str = ""
+    # Requests started before this (time.monotonic()) are not reused: a retry or the look
+    # that confirms a drift asks again, together with the checks looking again with it.
+    fresh_after: float = float("-inf")
 
     @property
     def settings(self) -> Settings:
         return self.services.settings
 
     @property
-    def http(self) -> HttpClient:
-        return self.services.http
+    def http(self) -> SharedHttp:
+        """The run's HTTP client, through which identical requests are made once."""
+        return SharedHttp(self.services.http, self)
 
     @property
     def env(self) -> Mapping[str, str]:
@@ -77,6 +84,23 @@ class CheckContext:
         """Timeout for one network call: never past this attempt's deadline."""
         return max(0.05, min(self.settings.timeout, self.remaining()))
 
+    def once(
+        self, key: RequestKey, host: str, fetch: Callable[[], T], *, deadline: float | None = None
+    ) -> T:
+        """Ask ``key`` of ``host`` once per run (see :mod:`checker.engine.sharing`): the
+        request itself holds one of the host's ``per_host`` slots."""
+        until = self.deadline if deadline is None else min(deadline, self.deadline)
+
+        def ask() -> T:
+            with self.services.limits.slot(host, until):
+                return fetch()
+
+        return self.services.memo.once(key, ask, fresh_after=self.fresh_after, deadline=until)
+
+    def credential(self, secret: str | None) -> str:
+        """A digest standing for ``secret`` in a :class:`RequestKey` (never the secret)."""
+        return self.services.memo.credential(secret)
+
 
 def make_services(settings: Settings, env: Mapping[str, str]) -> Services:
     from checker import __version__
@@ -86,4 +110,10 @@ def make_services(settings: Settings, env: Mapping[str, str]) -> Services:
         max_bytes=settings.max_response_bytes,
         pool_size=settings.concurrency,
     )
-    return Services(settings=settings, env=env, http=http)
+    return Services(
+        settings=settings,
+        env=env,
+        http=http,
+        memo=RequestMemo(enabled=settings.share_requests),
+        limits=HostLimits(settings.per_host),
+    )
