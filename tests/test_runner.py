@@ -469,3 +469,38 @@ def test_a_services_retry_after_pauses_that_service_only() -> None:
         assert "quay.io asked (Retry-After)" in exc.message
     with limits.slot("hub.docker.com", soon):
         pass  # another service is not paused
+
+
+HUNG_SETTINGS = """
+[settings]
+timeout = 1
+retries = 5
+retry_backoff = 0.1
+check_deadline = 2.5
+"""
+
+
+def test_a_hung_dns_resolver_ends_within_check_deadline(world: World) -> None:
+    world.dns.inject("drop")
+    check = """
+[[check]]
+id = "gke"
+type = "dns.record"
+description = "gke.mybinder.org resolves"
+name = "gke.mybinder.org"
+rdtype = "A"
+"""
+    result = run_single(check, world.env(), HUNG_SETTINGS)
+    assert result.status is Status.ERROR
+    assert result.duration_s <= 2.5
+    assert "check_deadline 2.5 s" in result.message
+
+
+def test_a_hung_whois_server_with_rdap_down_ends_within_check_deadline(world: World) -> None:
+    world.whois.inject("hang")
+    env = {**world.env(), "CHECKER_RDAP_URL": f"http://127.0.0.1:{closed_port()}/rdap"}
+    report = run_text(REGISTRATION_CHECKS, env, HUNG_SETTINGS)
+    assert {r.status for r in report.results} == {Status.ERROR}
+    assert all(r.duration_s <= 2.5 for r in report.results)
+    # the five checks look together: about one query per round of attempts, not five
+    assert world.whois.count() <= max(r.attempts for r in report.results) + 1
