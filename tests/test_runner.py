@@ -9,12 +9,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from checker.engine.config import CheckConfig, Settings
+from checker.engine.config import CheckConfig
 from checker.engine.context import CheckContext, make_services
 from checker.engine.matchers import coerce
 from checker.engine.model import CheckError, Evidence, Observation, Status, Unverifiable
 from checker.engine.registry import CheckType
 from checker.engine.runner import run_checks, run_one
+from checker.engine.settings import Settings
 from checker.engine.sharing import HostLimits, RequestKey, RequestMemo
 from tests.helpers import FAST_SETTINGS, run_single, run_text
 from tests.world import World, closed_port

@@ -8,10 +8,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from checker.engine.config import Settings
 from checker.engine.model import CheckError
+from checker.engine.settings import Settings
 from checker.engine.sharing import HostLimits, RequestKey, RequestMemo
-from checker.net.http import HttpClient, SharedHttp
 
 T = TypeVar("T")
 
@@ -22,7 +21,6 @@ class Services:
 
     settings: Settings
     env: Mapping[str, str]
-    http: HttpClient
     memo: RequestMemo = field(default_factory=RequestMemo)
     limits: HostLimits = field(default_factory=lambda: HostLimits(4))
     _cache: dict[str, Any] = field(default_factory=dict)
@@ -59,7 +57,6 @@ class Services:
 class CheckContext:
     services: Services
     deadline: float
-    check_id: str = ""
     # Requests started before this (time.monotonic()) are not reused: a retry or the look
     # that confirms a drift asks again, together with the checks looking again with it.
     fresh_after: float = float("-inf")
@@ -67,11 +64,6 @@ class CheckContext:
     @property
     def settings(self) -> Settings:
         return self.services.settings
-
-    @property
-    def http(self) -> SharedHttp:
-        """The run's HTTP client, through which identical requests are made once."""
-        return SharedHttp(self.services.http, self)
 
     @property
     def env(self) -> Mapping[str, str]:
@@ -103,17 +95,9 @@ class CheckContext:
 
 
 def make_services(settings: Settings, env: Mapping[str, str]) -> Services:
-    from checker import __version__
-
-    http = HttpClient(
-        user_agent=f"infra-checker/{__version__}",
-        max_bytes=settings.max_response_bytes,
-        pool_size=settings.concurrency,
-    )
     return Services(
         settings=settings,
         env=env,
-        http=http,
         memo=RequestMemo(enabled=settings.share_requests),
         limits=HostLimits(settings.per_host),
     )

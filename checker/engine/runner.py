@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from checker.engine.config import CheckConfig, Settings
+from checker.engine.config import CheckConfig
 from checker.engine.context import CheckContext, Services
 from checker.engine.matchers import show
 from checker.engine.model import (
@@ -38,6 +38,8 @@ from checker.engine.model import (
     Unverifiable,
     utcnow,
 )
+from checker.engine.settings import Settings
+from checker.errors import ExitCode
 
 # An attempt needs at least this long to be worth starting (a retry that cannot start in time
 # is not started).
@@ -58,14 +60,14 @@ class RunReport:
             counts[result.status.value] += 1
         return counts
 
-    def exit_code(self) -> int:
-        """0 clean (unverifiable allowed), 1 drift, 3 no drift but errors."""
+    def exit_code(self) -> ExitCode:
+        """OK clean (unverifiable allowed), DRIFT, ERRORS when no drift but errors."""
         statuses = {r.status for r in self.results}
         if Status.DRIFT in statuses:
-            return 1
+            return ExitCode.DRIFT
         if Status.ERROR in statuses:
-            return 3
-        return 0
+            return ExitCode.ERRORS
+        return ExitCode.OK
 
 
 def judge(check: CheckConfig, observation: Observation) -> tuple[Status, str]:
@@ -163,7 +165,6 @@ def _attempt_with_deadline(
     ctx = CheckContext(
         services=services,
         deadline=time.monotonic() + budget,
-        check_id=check.id,
         fresh_after=fresh_after,
     )
     box: list[_Attempt] = []

@@ -21,9 +21,11 @@ import threading
 import time
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from checker import __version__
 from checker.engine.model import CheckError, Evidence, utcnow
 from checker.engine.sharing import RequestKey
 
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from checker.engine.context import CheckContext
 
 CHUNK = 64 * 1024
+USER_AGENT = f"infra-checker/{__version__}"
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -82,7 +85,7 @@ class HttpResponse:
     status: int
     headers: Mapping[str, str]
     body: bytes
-    fetched_at_iso: str
+    fetched_at: datetime
 
     @property
     def text(self) -> str:
@@ -150,6 +153,7 @@ class HttpResponse:
         media = self.headers.get("content-type", "application/octet-stream").split(";")[0]
         return Evidence(
             source=f"GET {self.url} -> HTTP {self.status}",
+            fetched_at=self.fetched_at,
             excerpt=self.text[:2000],
             raw=self.text,
             media_type=media,
@@ -293,7 +297,7 @@ class HttpClient:
                     status=resp.status_code,
                     headers=lower_headers,
                     body=body,
-                    fetched_at_iso=utcnow().isoformat(),
+                    fetched_at=utcnow(),
                 )
         except requests.Timeout:
             raise CheckError(f"{url}: timed out after {timeout:.1f} s") from None
@@ -361,6 +365,21 @@ class SharedHttp:
         return judge_status(ctx.once(key, host, ask, deadline=deadline), accept_statuses)
 
 
+def http_client(ctx: CheckContext) -> SharedHttp:
+    """The run's one HTTP client (one connection pool), shared by every check, as this
+    check's view of it: identical requests are made once per run."""
+    settings = ctx.settings
+
+    def build() -> HttpClient:
+        return HttpClient(
+            user_agent=USER_AGENT,
+            max_bytes=settings.max_response_bytes,
+            pool_size=settings.concurrency,
+        )
+
+    return SharedHttp(ctx.services.shared("http", build), ctx)
+
+
 def short_reason(exc: BaseException) -> str:
     """The innermost cause, without urllib3's object reprs."""
     reason: BaseException = exc
@@ -384,6 +403,3 @@ def short_reason(exc: BaseException) -> str:
         if marker.lower() in str(exc).lower() or marker.lower() in text.lower():
             return marker.lower()
     return text[:200]
-
-
-_short_reason = short_reason  # the name other modules imported first
