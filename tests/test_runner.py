@@ -505,3 +505,23 @@ def test_a_hung_whois_server_with_rdap_down_ends_within_check_deadline(world: Wo
     assert all(r.duration_s <= 2.5 for r in report.results)
     # the five checks look together: about one query per round of attempts, not five
     assert world.whois.count() <= max(r.attempts for r in report.results) + 1
+
+
+def test_a_request_never_sent_is_not_shared() -> None:
+    limits, memo = HostLimits(1), RequestMemo()
+    key = RequestKey("HTTP", "GET", "https://quay.io/api/v1/repository/x")
+    limits.pause("quay.io", 30)
+
+    def ask() -> str:
+        with limits.slot("quay.io", time.monotonic() + 1):
+            return "answer"
+
+    try:
+        memo.once(key, ask, fresh_after=float("-inf"), deadline=time.monotonic() + 1)
+    except CheckError as exc:
+        assert "Retry-After" in exc.message
+    else:
+        raise AssertionError("asked a paused service")
+    # the pause over, the next check asks for itself instead of getting "not asked"
+    assert memo.once(key, lambda: "answer", fresh_after=float("-inf"), deadline=1e12) == "answer"
+    assert memo.made == 2

@@ -21,11 +21,15 @@ class Services:
 
     settings: Settings
     env: Mapping[str, str]
-    memo: RequestMemo = field(default_factory=RequestMemo)
-    limits: HostLimits = field(default_factory=lambda: HostLimits(4))
+    memo: RequestMemo = field(init=False)
+    limits: HostLimits = field(init=False)
     _cache: dict[str, Any] = field(default_factory=dict)
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.memo = RequestMemo(enabled=self.settings.share_requests)
+        self.limits = HostLimits(self.settings.per_host)
 
     def shared(self, key: str, factory: Callable[[], T], *, deadline: float | None = None) -> T:
         """Build a value once per run (a client, a bootstrap file) and hand it to every check.
@@ -95,9 +99,4 @@ class CheckContext:
 
 
 def make_services(settings: Settings, env: Mapping[str, str]) -> Services:
-    return Services(
-        settings=settings,
-        env=env,
-        memo=RequestMemo(enabled=settings.share_requests),
-        limits=HostLimits(settings.per_host),
-    )
+    return Services(settings=settings, env=env)

@@ -42,6 +42,11 @@ class RequestKey:
         return f"{self.protocol} {self.method} {self.target}"
 
 
+class NotAsked(CheckError):
+    """The request was never sent (no free slot in time, the host paused): nothing to share,
+    so the next check to ask tries for itself."""
+
+
 class _Flight:
     def __init__(self) -> None:
         self.started = time.monotonic()
@@ -94,6 +99,10 @@ class RequestMemo:
                 flight.value = fetch()
             except BaseException as exc:
                 flight.error = exc
+                if isinstance(exc, NotAsked):
+                    with self._lock:
+                        if self._flights.get(key) is flight:
+                            del self._flights[key]
                 raise
             finally:
                 flight.done.set()
@@ -137,13 +146,13 @@ class HostLimits:
         now = time.monotonic()
         if paused_until > now:
             if paused_until > deadline:
-                raise CheckError(
+                raise NotAsked(
                     f"{host} asked (Retry-After) not to be asked for {paused_until - now:.0f} s "
                     "more, past this check's deadline"
                 )
             time.sleep(paused_until - now)
         if not semaphore.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            raise CheckError(
+            raise NotAsked(
                 f"{host}: no free connection before the deadline ({self.per_host} requests "
                 "of this run already in flight to it)"
             )
