@@ -95,10 +95,10 @@ def usable_templates(world: World, env: dict[str, str]) -> tuple[list[Template],
 
 
 def requests_seen(world: World) -> tuple[int, dict[str, int]]:
-    """Upstream requests every fake received since the last reset, and each HTTP fake's peak
-    of concurrent requests (the DNS and WHOIS fakes count queries, not concurrency)."""
+    """Upstream requests every fake received since the last reset, and each fake's peak of
+    concurrent requests (the DNS fake answers at once, so only its queries are counted)."""
     total = world.dns.count() + world.whois.count()
-    peaks: dict[str, int] = {}
+    peaks: dict[str, int] = {"whois": world.whois.peak}
     for name, service in vars(world).items():
         if isinstance(service, FakeHTTPService):
             total += len(service.requests)

@@ -129,8 +129,8 @@ def render(
         'templates above, so most of them ask what another already asked. "Before" is the '
         "behaviour before issue 15 (`concurrency = 8`, no per-host limit, `share_requests = "
         "false`): about 1 / 8 of the checks per round of the slowest check. Peaks are counted by "
-        "the HTTP fakes themselves (`tests/world/httpfake.py`); the DNS and WHOIS fakes count "
-        "queries only.",
+        "the fakes themselves (`tests/world/httpfake.py`, `tests/world/whois_server.py`); the "
+        "DNS fake answers at once, so its queries are counted, not their overlap.",
         "",
         "## A hung service, the shipped checks.toml",
         "",
