@@ -181,9 +181,9 @@ def _attempt_with_deadline(
 
 
 def _end_margin(settings: Settings) -> float:
-    """Time kept back from ``check_deadline`` for the run's own work (judging, the report), so
-    a run whose checks all start at once is over within ``check_deadline``."""
-    return min(1.0, 0.05 * settings.check_deadline)
+    """Time kept back from ``check_deadline`` for the run's own work (start-up, judging, the
+    report), so a run whose checks all start at once is over within ``check_deadline``."""
+    return min(2.0, 0.05 * settings.check_deadline)
 
 
 def run_one(check: CheckConfig, services: Services, sleep: Sleep = time.sleep) -> Result:
