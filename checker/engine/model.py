@@ -107,7 +107,7 @@ class Look:
     message: str
     evidence: tuple[Evidence, ...] = ()
     duration_s: float = 0.0
-    started_at: datetime | None = None
+    started_at: datetime | None = None  # when the look began (UTC), for the audit bundle
 
 
 @dataclass(frozen=True)
