@@ -135,7 +135,7 @@ def _strings(value: Any) -> Iterator[str]:
 def covers(check: CheckConfig, mention: Mention) -> bool:
     if check.type.split(".")[0] not in FAMILIES[mention.kind]:
         return False
-    return mention.value.casefold() in set(_strings(check.params.model_dump()))
+    return mention.value.casefold() in set(_strings(check.params.model_dump(mode="json")))
 
 
 def _bound_headings(document: Document, checks: Sequence[CheckConfig]) -> set[str]:

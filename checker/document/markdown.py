@@ -59,6 +59,8 @@ class Heading:
     title: str
     anchor: str
     line: int
+    # The heading's text as rendered (whitespace kept): what GitHub slugs.
+    rendered: str = ""
     labels: list[str] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
 
@@ -141,8 +143,9 @@ class Document:
                 labels.append(token.content.strip())
             elif token.type == "heading_open":
                 block = Block(text="", lines=span)
-                title = visible(_inline(tokens[index + 1], block))
-                heading = Heading(int(token.tag[1:]), title, "", span[0], labels)
+                rendered = _inline(tokens[index + 1], block).strip()
+                title = visible(rendered)
+                heading = Heading(int(token.tag[1:]), title, "", span[0], rendered, labels)
                 heading.blocks.append(Block(text=title, lines=span, links=block.links))
                 labels = []
                 self.headings.append(heading)
@@ -161,7 +164,7 @@ class Document:
     def _anchors(self) -> None:
         occurrences: dict[str, int] = {}
         for heading in self.headings:
-            original = result = github_slug(heading.title)
+            original = result = github_slug(heading.rendered)
             while result in occurrences:
                 occurrences[original] += 1
                 result = f"{original}-{occurrences[original]}"
