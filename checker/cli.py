@@ -261,7 +261,7 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> Ex
     if config.document is not None and document is not None:
         from checker.document.binding import apply_document
 
-        report = apply_document(report, checks, document, config.document.ignore)
+        report = apply_document(report, config.checks, document, config.document.ignore)
     _emit(report, fmt, args.output, env)
     announce(report, config, env, commands, fail_on=fail_on, report_path=args.output)
     code = report.exit_code()

@@ -395,3 +395,49 @@ def test_the_config_keeps_the_source_for_the_evidence_manifest(tmp_path: Path) -
     assert source is not None and source.blob is not None
     assert (source.blob.owner, source.blob.repo, source.blob.ref) == ("o", "r", "v1")
     assert source.blob.path == "docs/a b.md"
+
+
+def test_the_job_summary_lists_uncovered_mentions_inertly(world: World, tmp_path: Path) -> None:
+    edited = tmp_path / "edited.md"
+    edited.write_text(
+        PAGE + "\n## Zenodo @octocat\n\nSee [our community](https://zenodo.org/communities/x).\n",
+        encoding="utf-8",
+    )
+    summary = tmp_path / "summary.md"
+    env = {**world.env(), "GITHUB_STEP_SUMMARY": str(summary)}
+    cli(["run", "-c", str(write_config(world, tmp_path)), "--document", str(edited),
+         "--only", "github-org", "-o", str(tmp_path / "r.json")], env)  # fmt: skip
+    html = cmarkgfm.github_flavored_markdown_to_html(
+        summary.read_text(encoding="utf-8"), options=Options.CMARK_OPT_UNSAFE
+    )
+    assert "<td>zenodo.org</td>" in html.replace("\\.", ".")
+    assert "zenodo-octocat" in html and not re.search(r"@octocat", html)
+    assert "<a href" not in html.split("The document")[-1]
+
+
+def test_the_drift_issue_of_a_changed_sentence_says_which_side_to_fix() -> None:
+    from checker.engine.model import DocumentBinding, DocumentState, Result, Status
+    from checker.outputs.issues.render import Marker, RunInfo, body_for, fingerprint
+
+    hostile = "The registrar is @octocat ``` <img src=x> #1 Namecheap."
+    result = Result(
+        id="mybinder-org-registrar",
+        type="whois.registrar",
+        status=Status.DRIFT,
+        message="the document no longer states ...",
+        document=DocumentBinding(
+            DocumentState.CHANGED, "ownership", "The registrar is BlueHost.", hostile
+        ),
+    )
+    from datetime import datetime, timezone
+
+    when = datetime(2026, 11, 25, tzinfo=timezone.utc)
+    body = body_for(result, Marker(result.id, fingerprint(result), "2026"), RunInfo(when, "u"))
+    html = cmarkgfm.github_flavored_markdown_to_html(body, options=Options.CMARK_OPT_UNSAFE)
+    assert "The document changed" in html and "fix <code>checks.toml</code>" in html
+    assert "restore its sentence" in html and "fix the world" in html
+    assert "<img" not in html and not re.search(r"@octocat", html)
+    assert "Namecheap" in html
+    moved = Result(**{**result.__dict__, "document": DocumentBinding(
+        DocumentState.CHANGED, "ownership", "The registrar is BlueHost.", "Now GoDaddy.")})  # fmt: skip
+    assert fingerprint(moved) != fingerprint(result)
