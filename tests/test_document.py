@@ -438,6 +438,8 @@ def test_the_drift_issue_of_a_changed_sentence_says_which_side_to_fix() -> None:
     assert "restore its sentence" in html and "fix the world" in html
     assert "<img" not in html and not re.search(r"@octocat", html)
     assert "Namecheap" in html
-    moved = Result(**{**result.__dict__, "document": DocumentBinding(
-        DocumentState.CHANGED, "ownership", "The registrar is BlueHost.", "Now GoDaddy.")})  # fmt: skip
+    from dataclasses import replace
+
+    assert result.document is not None
+    moved = replace(result, document=replace(result.document, section="Now GoDaddy."))
     assert fingerprint(moved) != fingerprint(result)
