@@ -443,3 +443,31 @@ def test_the_drift_issue_of_a_changed_sentence_says_which_side_to_fix() -> None:
     assert result.document is not None
     moved = replace(result, document=replace(result.document, section="Now GoDaddy."))
     assert fingerprint(moved) != fingerprint(result)
+
+
+# --- edit-time checks ------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_committed_schema_is_current_and_checks_toml_names_it() -> None:
+    import jsonschema
+
+    from checker.engine.config import tomllib
+    from checker.engine.schema import config_schema_json
+
+    committed = (ROOT / "checks.schema.json").read_text(encoding="utf-8")
+    assert committed == config_schema_json(), "run: python -m checker schema > checks.schema.json"
+    config = (ROOT / "checks.toml").read_text(encoding="utf-8")
+    assert config.splitlines()[0] == "#:schema ./checks.schema.json"
+    jsonschema.Draft202012Validator(json.loads(committed)).validate(tomllib.loads(config))
+    both = {"document": {"path": "a.md", "url": "https://github.com/o/r/blob/m/a.md"}}
+    assert not jsonschema.Draft202012Validator(json.loads(committed)).is_valid(both)
+
+
+def test_the_pre_commit_hook_runs_validate() -> None:
+    import yaml
+
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert hook["entry"].split()[:2] == ["infra-checker", "validate"]
+    assert hook["language"] == "python" and hook["pass_filenames"] is False
