@@ -144,7 +144,7 @@ def test_the_drift_check_passes_only_inputs_the_action_declares() -> None:
 
 def test_the_edit_time_workflow_validates_quotes_read_only_on_pull_requests() -> None:
     workflow = load(WORKFLOWS / "checks-toml.yml")
-    trigger = workflow.get("on") or workflow.get(True)  # YAML 1.1 reads `on` as true
+    trigger: dict[str, Any] = workflow.get("on") or workflow[True]  # YAML 1.1: `on` is true
     assert set(trigger) == {"pull_request"}
     assert "checks.toml" in trigger["pull_request"]["paths"]
     (job,) = workflow["jobs"].values()
