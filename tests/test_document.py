@@ -476,3 +476,23 @@ def test_the_pre_commit_hook_runs_validate() -> None:
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert hook["entry"].split()[:2] == ["infra-checker", "validate"]
     assert hook["language"] == "python" and hook["pass_filenames"] is False
+
+
+def test_an_enterprise_blob_url_is_read_through_github_api_url(
+    world: World, tmp_path: Path
+) -> None:
+    enterprise = "https://github.example.com/jupyterhub/team-compass/blob/main/docs/team/shared-infrastructure.md"
+    code, out, err = cli(
+        ["validate", "-c", str(write_config(world, tmp_path)), "--document", enterprise],
+        world.env(),
+    )
+    assert code == 0, err
+    assert enterprise in out
+    assert [r.path for r in world.github.requests if "/contents/" in r.path] == [
+        "/repos/jupyterhub/team-compass/contents/docs/team/shared-infrastructure.md"
+    ]
+
+
+def test_a_percent_encoded_anchor_names_its_heading() -> None:
+    doc = Document("# Über uns\n\nText.\n")
+    assert doc.section("#%C3%BCber-uns") is not None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -195,7 +196,7 @@ class Document:
     def section(self, anchor: str) -> Section | None:
         """The section an anchor names: a GitHub heading slug (as GitHub matches it, lower
         case) or a MyST target label."""
-        wanted = anchor.removeprefix("#")
+        wanted = unquote(anchor.removeprefix("#"))
         for index, heading in enumerate(self.headings):
             if heading.anchor == wanted.lower() or wanted in heading.labels:
                 return self._section(index)
