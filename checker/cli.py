@@ -1,4 +1,4 @@
-"""Command line: ``run``, ``validate``, ``list``, ``schema``.
+"""Command line: ``run``, ``validate``, ``coverage``, ``list``, ``schema``.
 
 Start-up stays cheap: argparse is all that loads before a sub-command is chosen, and no
 sub-command but ``run`` ever imports a network client library.
