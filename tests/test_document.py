@@ -15,6 +15,8 @@ from typing import Any
 import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker.document.markdown import Document, github_slug
 from checker.engine.config import load_config
@@ -496,3 +498,22 @@ def test_an_enterprise_blob_url_is_read_through_github_api_url(
 def test_a_percent_encoded_anchor_names_its_heading() -> None:
     doc = Document("# Über uns\n\nText.\n")
     assert doc.section("#%C3%BCber-uns") is not None
+
+
+def test_a_quote_pasted_with_its_markup_still_matches() -> None:
+    from checker.document.binding import states
+
+    section = Document(PAGE).section("ownership-of-the-mybinderorg-domain")
+    assert section is not None
+    assert states(section.text, REGISTRAR)
+    assert states(section.text, "is `binder-team@googlegroups.com`")
+
+
+@given(st.text(max_size=400))
+@settings(max_examples=200, deadline=None)
+def test_any_page_parses_and_every_heading_resolves_by_its_anchor(text: str) -> None:
+    doc = Document(text)
+    for heading in doc.headings:
+        section = doc.section(heading.anchor)
+        assert section is not None and section.title == heading.title
+    assert len({h.anchor for h in doc.headings}) == len(doc.headings)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from checker.document.markdown import Document, visible
+from checker.document.markdown import Document, reader_text, visible
 from checker.document.read import DocumentRead
 from checker.engine.config import CheckConfig
 from checker.engine.model import (
@@ -28,7 +28,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def states(section_text: str, quote: str) -> bool:
-    return visible(quote).casefold() in visible(section_text).casefold()
+    wanted = {visible(quote).casefold(), reader_text(quote).casefold()}
+    text = visible(section_text).casefold()
+    return any(w and w in text for w in wanted)
 
 
 def cut(text: str, limit: int = SECTION_LIMIT) -> str:

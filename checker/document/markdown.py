@@ -112,6 +112,12 @@ def _inline(token: Token, block: Block) -> str:
     return "".join(parts)
 
 
+def reader_text(markdown: str) -> str:
+    """What a reader sees of one line of Markdown: a quote pasted with its markup still matches."""
+    block = Block(text="", lines=(0, 0))
+    return visible("".join(_inline(token, block) for token in _parser().parseInline(markdown)))
+
+
 def _directive_body(token: Token) -> str:
     """A MyST directive's ``{name} argument`` fence holds Markdown (after ``:option:`` lines)."""
     lines = token.content.splitlines()
