@@ -517,3 +517,20 @@ def test_any_page_parses_and_every_heading_resolves_by_its_anchor(text: str) -> 
         section = doc.section(heading.anchor)
         assert section is not None and section.title == heading.title
     assert len({h.anchor for h in doc.headings}) == len(doc.headings)
+
+
+def test_every_suggestion_validates_even_for_odd_mentions(tmp_path: Path) -> None:
+    page = (
+        "# Odd\n\nSee [a](https://github.com/not%20a%20login) and [b](https://quay.io/x/y) and "
+        "`weird-\u202eproject` in Google Cloud, mail ops@example.org.\n"
+    )
+    (tmp_path / "page.md").write_text(page, "utf-8")
+    config = tmp_path / "checks.toml"
+    config.write_text('[document]\npath = "page.md"\n', "utf-8")
+    code, suggestions, err = cli(["coverage", "-c", str(config), "--suggest"], {})
+    assert code == 0, err
+    assert "\u202e" not in suggestions
+    assert "no check type accepts it" in suggestions  # "not%20a%20login" is no GitHub login
+    config.write_text(config.read_text("utf-8") + suggestions, "utf-8")
+    code, _, err = cli(["validate", "-c", str(config)], {})
+    assert code == 0, err

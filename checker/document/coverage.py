@@ -13,12 +13,15 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from checker.document.markdown import Block, Document
-from checker.engine.config import CheckConfig
+from checker.engine.config import CheckConfig, parse_config
 from checker.engine.model import Uncovered
+from checker.errors import UserError
+from checker.outputs.escape import strip_controls
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -162,7 +165,19 @@ def _ignored(ignore: Sequence[str], *values: str) -> bool:
 
 
 def _toml(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """A TOML basic string of outside text: no control or bidi character reaches the terminal
+    (JSON's escapes are TOML's)."""
+    return json.dumps(strip_controls(value), ensure_ascii=False)
+
+
+def _valid(suggestion: str) -> bool:
+    """Whether ``validate`` would accept the suggestion (a mention may not fit its check type,
+    e.g. a GitHub link whose first segment is no valid login)."""
+    try:
+        parse_config(suggestion, Path("suggestion.toml"), {}, document="document.md")
+    except UserError:
+        return False
+    return True
 
 
 def _suggestion(mention: Mention, ident: str) -> str:
@@ -222,6 +237,11 @@ def uncovered(
         if any(covers(check, mention) for check in checks):
             continue
         suggestion = _suggestion(mention, _ident(mention, taken))
+        if not _valid(suggestion):
+            suggestion = (
+                f"# {mention.kind} {_toml(mention.value)} in #{mention.anchor}: no check type "
+                "accepts it as written; check it by hand or list it in [document] ignore.\n"
+            )
         found.append(Uncovered(mention.kind, mention.value, mention.anchor, suggestion))
     bound = _bound_headings(document, checks)
     for heading in document.headings:

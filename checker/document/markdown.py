@@ -20,6 +20,8 @@ from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
 
+from checker.outputs.escape import strip_controls
+
 _KEPT_CATEGORIES = ("L", "M", "Nd", "Nl", "Pc")
 
 
@@ -34,8 +36,9 @@ def github_slug(text: str) -> str:
 
 
 def visible(text: str) -> str:
-    """Text as compared: whitespace collapsed (Unicode-normalised, so look-alike forms match)."""
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    """Text as compared: whitespace collapsed, Unicode-normalised (look-alike forms match),
+    control and bidi characters gone (a reader does not see them; a terminal would obey them)."""
+    return " ".join(strip_controls(unicodedata.normalize("NFKC", text)).split())
 
 
 @dataclass(frozen=True)
