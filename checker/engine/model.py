@@ -172,6 +172,17 @@ class DocumentSummary:
 
 
 @dataclass(frozen=True)
+class Look:
+    """One attempt of a check: what it concluded and the evidence it saw then. A result keeps
+    every look (the errors retried, the drift a second look confirmed or not), in order."""
+
+    status: Status
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class Result:
     """The verdict on one documented fact."""
 
@@ -187,6 +198,7 @@ class Result:
     duration_s: float = 0.0
     attempts: int = 1
     tags: tuple[str, ...] = ()
+    looks: tuple[Look, ...] = ()
     document: DocumentBinding | None = None
 
     def to_json(self, *, include_raw: bool = False) -> dict[str, JSONValue]:
