@@ -111,7 +111,7 @@ def lookup(
         domain=domain,
         source=f"RDAP {url}",
         exists=True,
-        registrar=_vcard_text(registrar, "fn") if registrar else None,
+        registrar=_registrar_name(registrar) if registrar else None,
         iana_id=_iana_id(registrar) if registrar else None,
         expires=expires,
         unreadable_expiry=expiration if expires is None else None,
@@ -185,12 +185,18 @@ def _dicts(value: Any) -> Iterator[dict[str, Any]]:
         yield from (item for item in value if isinstance(item, dict))
 
 
+def _entities_with_role(entities: Any, role: str) -> list[dict[str, Any]]:
+    return [
+        entity
+        for entity in _dicts(entities)
+        if isinstance(entity.get("roles"), list)
+        and role in (str(r).lower() for r in entity["roles"])
+    ]
+
+
 def _entity_with_role(entities: Any, role: str) -> dict[str, Any] | None:
-    for entity in _dicts(entities):
-        roles = entity.get("roles")
-        if isinstance(roles, list) and role in (str(r).lower() for r in roles):
-            return entity
-    return None
+    found = _entities_with_role(entities, role)
+    return found[0] if found else None
 
 
 def _vcard(entity: dict[str, Any]) -> list[list[Any]]:
@@ -212,6 +218,21 @@ def _vcard_text(entity: dict[str, Any], name: str) -> str | None:
             text = _flatten(prop[3])
             return text or None
     return None
+
+
+def _registrar_name(entity: dict[str, Any]) -> str | None:
+    """The vCard's ``fn``, else its ``org`` (some registrars' records carry only ``org``)."""
+    return _vcard_text(entity, "fn") or _vcard_text(entity, "org")
+
+
+def _restricted(entity: dict[str, Any]) -> bool:
+    """AFNIC's remark ``contact restricted publication: YES``: the values are stand-ins."""
+    for remark in _dicts(entity.get("remarks")):
+        if str(remark.get("type", "")).lower() == "contact restricted publication":
+            description = remark.get("description")
+            words = description if isinstance(description, list) else [description]
+            return any(str(word).strip().lower() == "yes" for word in words)
+    return False
 
 
 def _iana_id(entity: dict[str, Any]) -> int | None:
@@ -253,12 +274,17 @@ def _related_link(data: dict[str, Any], registrar: dict[str, Any] | None) -> str
 
 def contacts_of(data: dict[str, Any]) -> Contacts:
     builder = ContactBuilder()
-    for role in CONTACT_ROLES:
-        entity = _entity_with_role(data.get("entities"), role)
-        if entity is None:
-            continue
+    # A domain may have several contacts of one role (AFNIC: two technical contacts).
+    for role, entity in (
+        (wanted, entity)
+        for wanted in CONTACT_ROLES
+        for entity in _entities_with_role(data.get("entities"), wanted)
+    ):
         label = ROLE_LABEL[role]
         builder.published = True
+        if _restricted(entity):
+            builder.hidden(f"{label} Contact", f"{label}: contact restricted publication")
+            continue
         emails = [prop for prop in _vcard(entity) if prop[0] == "email"]
         proxied = [builder.email(f"{label} Email", _flatten(prop[3])) for prop in emails]
         if not emails:
@@ -301,7 +327,7 @@ def _evidence(response: HttpResponse, data: dict[str, Any]) -> Evidence:
     registrar = _entity_with_role(data.get("entities"), "registrar")
     if registrar is not None:
         relevant["registrar"] = {
-            "fn": _vcard_text(registrar, "fn"),
+            "fn": _registrar_name(registrar),
             "publicIds": registrar.get("publicIds"),
         }
     contacts = [
