@@ -513,3 +513,12 @@ def test_an_rdap_error_object_is_an_error_not_an_absence() -> None:
     finally:
         rdap.stop()
     assert result.status is Status.ERROR and "501" in result.message
+
+
+def test_of_several_registrar_entities_the_accredited_one_is_taken() -> None:
+    data = recorded("meeb_whoisit__data_rdap_response_domain1.json")  # Verisign's google.com
+    reseller = {"objectClassName": "entity", "handle": "R-1", "roles": ["registrar"]}
+    data["entities"] = [reseller, *data["entities"]]
+    result = serve("google.com", data, check(REGISTRAR, "google.com"))
+    assert result.observed is not None
+    assert result.observed["registrar"] == "MarkMonitor Inc." and result.observed["iana_id"] == 292

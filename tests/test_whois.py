@@ -651,3 +651,16 @@ def test_rdap_404_and_an_unreadable_whois_record_is_an_error(world: World) -> No
         world.whois.records = None
     assert result.status is Status.ERROR
     assert "could not be read" in result.message and "not a domain record" in result.message
+
+
+@pytest.mark.parametrize(
+    ("domain", "registrar"),
+    [
+        ("amazon.co.uk", "Amazon.com, Inc. t/a Amazon.com, Inc. [Tag = AMAZON-COM]"),  # next line
+        ("eurid.eu", "EURid vzw"),  # "Registrar:" heading, then "Name:"
+        ("davidwalsh.name", "Name.com, Inc."),  # "Registrar:" line
+    ],
+)
+def test_registrar_labels_read_from_the_text(domain: str, registrar: str) -> None:
+    text = RAW.joinpath(domain).read_text(encoding="utf-8")
+    assert whois_client._registrar({}, text) == registrar

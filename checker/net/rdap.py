@@ -97,7 +97,7 @@ def lookup(
             domain=domain, source=f"RDAP {url}", exists=False, evidence=(response.evidence(),)
         )
     data = _domain_object(response, url)
-    registrar = _entity_with_role(data.get("entities"), "registrar")
+    registrar = _registrar_entity(data)
     contacts = contacts_of(data)
     evidence = [_evidence(response, data)]
     if need_contacts and not contacts.complete:
@@ -220,6 +220,15 @@ def _vcard_text(entity: dict[str, Any], name: str) -> str | None:
     return None
 
 
+def _registrar_entity(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The sponsoring registrar. Some objects list more than one entity with the role (a
+    registrar and its reseller, or a bare handle next to the full entity): prefer the one
+    ICANN identifies, then one that is named."""
+    found = _entities_with_role(data.get("entities"), "registrar")
+    ranked = sorted(found, key=lambda e: (_iana_id(e) is None, _registrar_name(e) is None))
+    return ranked[0] if ranked else None
+
+
 def _registrar_name(entity: dict[str, Any]) -> str | None:
     """The vCard's ``fn``, else its ``org`` (some registrars' records carry only ``org``)."""
     return _vcard_text(entity, "fn") or _vcard_text(entity, "org")
@@ -324,7 +333,7 @@ def _evidence(response: HttpResponse, data: dict[str, Any]) -> Evidence:
         for key in ("ldhName", "status", "events", "nameservers", "redacted")
         if key in data
     }
-    registrar = _entity_with_role(data.get("entities"), "registrar")
+    registrar = _registrar_entity(data)
     if registrar is not None:
         relevant["registrar"] = {
             "fn": _registrar_name(registrar),

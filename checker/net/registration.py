@@ -25,8 +25,11 @@ REDACTION_MARKERS = (
     "not disclosed",
     "data protected",
     "withheld",
-    "gdpr masked",
+    "gdpr",
     "non-public data",
+    "not shown",
+    "hidden upon",
+    "hidden by",
 )
 # A privacy/proxy service stands in for the real contact: the documented one cannot be seen.
 # Real placeholders: "Registration Private" / "Domains By Proxy, LLC" (GoDaddy), "Statutory
@@ -47,6 +50,7 @@ PROXY_MARKERS = (
     "whois agent",
     "protection service",
     "anonymi",
+    "identity protect",
     "masked",
     "masking",
     "on behalf of",

@@ -49,7 +49,8 @@ RATE_LIMITED = re.compile(
 NOT_FOUND = re.compile(
     r"^\s*%?\s*(?:NOT FOUND|No match(?:es)?(?: for)?\b|Domain not found|No Data Found"
     r"|No entries found|No Object Found|The queried object does not exist"
-    r"|Status:\s*(?:free|available))",
+    r"|No such domain|Object does not exist|The domain has not been registered"
+    r"|Domain Status:\s*No Object Found|Status:\s*(?:free|available))",
     re.I | re.M,
 )
 MAX_DROPPED_DATES = 5
@@ -71,6 +72,10 @@ REGISTRAR_BLOCK = re.compile(  # "[Registrar]" (NIC.LV) or "Registrar:" heading,
     r"[ \t]*(\S.*?)[ \t]*$",
     re.I | re.M,
 )
+REGISTRAR_NEXT = re.compile(  # Nominet: "Registrar:" then the name on the next, indented line
+    r"^[ \t]*Registrar:[ \t]*\n[ \t]+(\S.*?)[ \t]*$", re.I | re.M
+)
+DOMAIN_LINE = re.compile(r"^[ \t]*Domain(?:[ \t]?Name)?[ \t]*:[ \t]*(\S+)[ \t]*$", re.I | re.M)
 NO_REGISTRAR = re.compile(r"^no registrar\b", re.I)  # Nominet: "No registrar listed."
 EXPIRY_LINE = re.compile(
     r"^[ \t]*(?:Registry Expiry Date|Registrar Registration Expiration Date|Expir(?:y|ation) Date"
@@ -299,7 +304,8 @@ def parse(domain: str, answer: WhoisAnswer) -> Registration:
         return Registration(domain=domain, source=source, exists=False, evidence=evidence)
     except (PywhoisError, ValueError, OverflowError) as exc:
         raise UnreadableRecord(f"{source}: unparseable answer ({exc})", evidence=evidence) from None
-    name = _first(entry.get("domain_name"))
+    labelled_name = DOMAIN_LINE.search(record_text)
+    name = _first(entry.get("domain_name")) or (labelled_name.group(1) if labelled_name else None)
     registrar = _registrar(entry, record_text)
     nameservers = normalise_hosts(
         [*_all(entry.get("name_servers")), *_listed_nameservers(record_text)]
@@ -359,7 +365,11 @@ def _registrar(entry: Any, text: str) -> str | None:
     """python-whois's registrar, else the record's own ``Registrar:`` label or block."""
     found = _first(entry.get("registrar"))
     if not found:
-        labelled = REGISTRAR_LINE.search(text) or REGISTRAR_BLOCK.search(text)
+        labelled = (
+            REGISTRAR_LINE.search(text)
+            or REGISTRAR_BLOCK.search(text)
+            or REGISTRAR_NEXT.search(text)
+        )
         found = labelled.group(1).strip() if labelled else None
     return None if found is None or NO_REGISTRAR.match(found) else found
 
