@@ -664,3 +664,11 @@ def test_rdap_404_and_an_unreadable_whois_record_is_an_error(world: World) -> No
 def test_registrar_labels_read_from_the_text(domain: str, registrar: str) -> None:
     text = RAW.joinpath(domain).read_text(encoding="utf-8")
     assert whois_client._registrar({}, text) == registrar
+
+
+def test_glue_lines_between_listed_hosts_do_not_end_the_list() -> None:
+    record = parse(
+        "Domain Name: example.org\nRegistrar: Example Registrar\n\nName servers:\n"
+        "   ns1.example.net.\n   192.0.2.53\n   2001:db8::53\n   ns2.example.net\n\nStatus: ok\n"
+    )
+    assert record.nameservers == ("ns1.example.net", "ns2.example.net")

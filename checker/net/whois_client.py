@@ -13,6 +13,7 @@ loopback world), so no discovery is done then.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import socket
 import time
@@ -388,6 +389,15 @@ def _read_date(text: str) -> datetime | None:
     return as_utc(value) if isinstance(value, datetime) else None
 
 
+def _is_address(line: str) -> bool:
+    words = line.strip().split()
+    try:
+        ipaddress.ip_address(words[0] if words else "")
+    except ValueError:
+        return False
+    return True
+
+
 def _listed_nameservers(text: str) -> list[str]:
     """Hosts under a nameserver label: on its line, or listed one per line below it (after
     at most one blank line), up to the first line that is not a host name."""
@@ -403,6 +413,8 @@ def _listed_nameservers(text: str) -> list[str]:
         following = lines[index + 1 : index + 60]
         skip = 1 if following and not following[0].strip() else 0
         for item in following[skip:]:
+            if _is_address(item):
+                continue  # glue on a line of its own, between the hosts
             if normalise_host(item) is None:
                 break
             found.append(item)
