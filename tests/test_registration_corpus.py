@@ -2,7 +2,7 @@
 servers and read by the real clients through the endpoint settings.
 
 Every record gets the four checks (registrar, nameservers, expiry, contact), documented with
-what the record says as read by hand (``tests/corpus/*/PROVENANCE.md``). A check agrees when
+what the record says as read by hand (provenance: ``tests/corpus/PROVENANCE.md``). A check agrees when
 its verdict is the one the record supports: ``ok`` (and, for the expiry, the very date) when
 the record publishes the fact, ``unverifiable`` when it does not or hides it. A disagreement
 not listed in ``EXCEPTIONS`` fails, so does a listed one that no longer happens, and so does
@@ -94,6 +94,7 @@ def cases_for(
     nameservers: list[str],
     expires: str | None,
     emails: list[str] | None,
+    iana_id: int | None = None,
 ) -> list[Case]:
     """The four checks of one record, documented with what the record states."""
     made = []
@@ -102,6 +103,7 @@ def cases_for(
         if check == "registrar":
             known = registrar is not None
             body = f"names = {_toml([registrar or 'Some Registrar, Inc.'])}\n"
+            body += f"iana_id = {iana_id}\n" if iana_id is not None else ""
         elif check == "nameservers":
             known = bool(nameservers)
             body = f"nameservers = {_toml(nameservers or ['ns1.example.net'])}\n"
@@ -162,6 +164,7 @@ def rdap_cases() -> list[Case]:
             nameservers=truth["nameservers"],
             expires=truth["expires"],
             emails=None if truth["contacts_hidden"] else truth["contact_emails"],
+            iana_id=truth["iana_id"],
         )
     absent = cases_for(
         NOT_REGISTERED, registrar="x", nameservers=["x"], expires="2000-01-01", emails=["x"]
