@@ -2,11 +2,11 @@
 servers and read by the real clients through the endpoint settings.
 
 Every record gets the four checks (registrar, nameservers, expiry, contact), documented with
-what the record says as read by hand (provenance: ``tests/corpus/PROVENANCE.md``). A check agrees when
-its verdict is the one the record supports: ``ok`` (and, for the expiry, the very date) when
-the record publishes the fact, ``unverifiable`` when it does not or hides it. A disagreement
-not listed in ``EXCEPTIONS`` fails, so does a listed one that no longer happens, and so does
-any ``drift`` the record does not support (a false drift opens a wrong issue).
+what the record says as read by hand (provenance: ``tests/corpus/PROVENANCE.md``). A check
+agrees when its verdict is the one the record supports: ``ok`` (and, for the expiry, the very
+date) when the record publishes the fact, ``unverifiable`` when it does not or hides it. A
+disagreement not listed in ``EXCEPTIONS`` fails, so does a listed one that no longer happens,
+and so does any ``drift`` the record does not support (a false drift opens a wrong issue).
 """
 
 from __future__ import annotations
