@@ -348,3 +348,23 @@ def test_an_evidence_directory_that_cannot_be_written_is_refused_before_any_chec
         assert f"--evidence {target}" in err
         assert "Traceback" not in err
     assert world.site.requests == []
+
+
+def test_the_document_the_facts_are_bound_to_is_in_the_provenance(
+    world: World, tmp_path: Path
+) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("# Page\n\nThe health endpoint answers.\n", encoding="utf-8")
+    config = tmp_path / "checks.toml"
+    config.write_text(
+        '[document]\npath = "page.md"\n' + FAST_SETTINGS + CHECKS.format(url=world.site.url)
+    )
+    out = tmp_path / "bundle"
+    cli(
+        ["run", "--config", str(config), "--only", "binder-health", "--evidence", str(out)],
+        world.env(),
+    )
+    document = json.loads((out / "manifest.json").read_text())["provenance"]["document"]
+    assert document["source"] == str(page)
+    assert document["sha256"] == sha256(page)
+    assert document["error"] is None

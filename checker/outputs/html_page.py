@@ -151,6 +151,17 @@ def _selection(provenance: Mapping[str, Any]) -> str:
     )
 
 
+def _binding(result: Result) -> list[tuple[str, str]]:
+    """The document's own sentence for the fact, and how it stands in the page read this run."""
+    binding = result.document
+    if binding is None or not binding.quote:
+        return []
+    return [
+        ("documented sentence", f"<q>{text(binding.quote)}</q>"),
+        ("in the document now", text(binding.state.value)),
+    ]
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
@@ -161,6 +172,7 @@ def _fact(result: Result, evidence_file: str | None) -> str:
     rows = _rows(
         [
             ("documented fact", text(result.description)),
+            *_binding(result),
             ("documented in", _doc(result.doc)),
             ("check type", f"<code>{text(result.type)}</code>"),
             ("verdict", f"{_badge(result.status)} {text(result.message)}"),

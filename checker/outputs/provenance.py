@@ -7,7 +7,6 @@ README ("manifest.json"); a value that does not apply is ``null``, never guessed
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import subprocess
 import sys
@@ -152,16 +151,17 @@ def endpoints_record(endpoints: Endpoints, env: Mapping[str, str]) -> dict[str, 
     return record
 
 
-def document_record(config: Config) -> dict[str, Any] | None:
-    """The documentation page the facts were bound to (source and sha256); ``None`` until the
-    configuration names one."""
-    document = getattr(config, "document", None)
-    if document is None:
+def _document(report: RunReport) -> dict[str, Any] | None:
+    """The [document] as this run read it; None when the configuration binds none."""
+    read = report.document
+    if read is None:
         return None
-    source = str(getattr(document, "source", document))
-    text = getattr(document, "text", None)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest() if isinstance(text, str) else None
-    return {"source": source, "sha256": digest}
+    return {
+        "source": read.source,
+        "sha256": read.sha256,
+        "read_at": read.read_at.isoformat(),
+        "error": read.error,
+    }
 
 
 def collect(
@@ -188,7 +188,7 @@ def collect(
         },
         "command_line": list(invocation.argv),
         "config": {"path": str(config.path), "sha256": config_sha256},
-        "document": document_record(config),
+        "document": _document(report),
         "endpoints": endpoints_record(config.settings.endpoints, env),
         "selection": {
             "partial": bool(invocation.not_run),
