@@ -77,7 +77,7 @@ class _WriteFault:
 class _Hook:
     method: str
     path: str
-    action: Callable[[], object]
+    action: Callable[[Request], object]
     skip: int  # matching requests to let through first
 
 
@@ -200,7 +200,7 @@ class FakeGitHub(FakeHTTPService):
             self.repos[full_name]["archived"] = True
 
     def before(
-        self, method: str, path: str, action: Callable[[], object], *, skip: int = 0
+        self, method: str, path: str, action: Callable[[Request], object], *, skip: int = 0
     ) -> None:
         """Run ``action`` just before the matching request (after ``skip`` of them) is
         answered: another run's write, or a person's edit, landing at exactly that moment."""
@@ -215,7 +215,7 @@ class FakeGitHub(FakeHTTPService):
                         hook.skip -= 1
                         continue
                     self.hooks.remove(hook)
-                    hook.action()
+                    hook.action(request)
 
     def delete_organization(self, login: str) -> None:
         with self.state_lock:
