@@ -516,17 +516,56 @@ def test_1_an_issue_locked_after_the_listing_still_gets_its_update(gh: Runner) -
 
 def test_2_one_refused_action_does_not_keep_the_others_from_running(gh: Runner) -> None:
     _drifting_deploy(gh)
-    issue = gh.github.issue(1)
-    issue["body"] = str(issue["body"]) + "\nA person's notes: " + "n" * 64_000
-    gh.github.delete_repository(DEPLOY_REPO)  # our update would pass GitHub's limit
+    gh.github.delete_repository(DEPLOY_REPO)  # an update is planned: GitHub refuses it
+    gh.github.fail_next(
+        "PATCH",
+        f"{ISSUES_PATH}/1",
+        status=422,
+        message="Validation Failed",
+        errors=[
+            {
+                "resource": "Issue",
+                "code": "custom",
+                "field": "body",
+                "message": "body is too long (maximum is 65536 characters)",
+            }
+        ],
+    )
     gh.github.delete_repository("jupyterhub/jupyterhub")
     code, _, err = gh.run(ARCHIVED, HUB)
     assert code == 2  # a request GitHub refuses: a person must look
     assert "FAILED update #1" in err
     assert '"Validation Failed" (body is too long (maximum is 65536 characters)), HTTP 422' in err
-    assert "see https://docs.github.com/rest/issues" in err
+    assert "see https://docs.github.com/rest" in err  # GitHub's documentation_url
     assert [i["number"] for i in gh.managed()] == [1, 2]  # hub-repo got its issue all the same
     assert "done create #2 [hub-repo]" in err
+
+
+def test_2_a_persons_long_notes_shrink_the_tools_description_not_theirs(gh: Runner) -> None:
+    _drifting_deploy(gh)
+    issue = gh.github.issue(1)
+    notes = "\nA person's notes: " + "n" * 59_000
+    issue["body"] = str(issue["body"]) + notes
+    gh.github.delete_repository(DEPLOY_REPO)
+    code, _, err = gh.run(ARCHIVED)
+    assert code == 1, err
+    body = str(gh.github.issue(1)["body"])
+    assert body.endswith(notes) and len(body) < 65_536
+    assert "does not fit next to the text around it" in body
+    found = parse_marker(body)
+    assert found is not None and found.check_id == "deploy-repo"
+    assert gh.writes_during(ARCHIVED) == 0
+
+
+@pytest.mark.parametrize("token", [TOKEN, NO_LABEL_TOKEN])
+def test_3_a_create_whose_answer_was_lost_is_found_by_marker_not_label(
+    gh: Runner, token: str
+) -> None:
+    gh.github.labels[ISSUES_REPO]["infra-drift"] = {"name": "infra-drift", "color": "d93f0b"}
+    gh.github.delete_repository(DEPLOY_REPO)
+    gh.github.fail_next("POST", ISSUES_PATH, status=502, after=True)
+    gh.run(DEPLOY, token=token)
+    assert gh.exact("POST", ISSUES_PATH) == 1 and len(gh.github.issues[ISSUES_REPO]) == 1
 
 
 def test_3_a_create_whose_label_was_dropped_is_found_by_its_marker(gh: Runner) -> None:

@@ -71,6 +71,7 @@ class _WriteFault:
     times: int
     headers: dict[str, str] = field(default_factory=dict)
     message: str = ""
+    errors: list[dict[str, str]] | None = None
 
 
 @dataclass
@@ -234,11 +235,16 @@ class FakeGitHub(FakeHTTPService):
         status: int = 502,
         after: bool = False,
         times: int = 1,
+        message: str = "",
+        errors: list[dict[str, str]] | None = None,
     ) -> None:
         """The next ``times`` matching calls answer ``status``; with ``after`` they took effect
-        first (a 502 on a create that did create the issue)."""
+        first (a 502 on a create that did create the issue). With ``message`` (and ``errors``,
+        as a 422 has) the answer is GitHub's JSON error instead of a bare 5xx page."""
         with self.state_lock:
-            self.write_faults.append(_WriteFault(method, path_prefix, status, after, times))
+            self.write_faults.append(
+                _WriteFault(method, path_prefix, status, after, times, {}, message, errors)
+            )
 
     def cut_writes_after(self, count: int) -> None:
         """Model a run killed after ``count`` writes: the next write takes effect but its answer
@@ -387,7 +393,8 @@ class FakeGitHub(FakeHTTPService):
                 super().dispatch(request)
                 reply = self.error_reply(fault.status)
             elif fault.message:
-                reply = self.error(fault.status, fault.message)
+                extra = {"errors": fault.errors} if fault.errors is not None else {}
+                reply = self.error(fault.status, fault.message, **extra)
                 reply.headers.update(fault.headers)
             else:
                 reply = self.error_reply(fault.status)

@@ -155,9 +155,12 @@ class _Applier:
                 data = self.store.create_issue(action.title, action.body, labels)
             except AmbiguousWrite:
                 # The POST may have landed: look before trying again, or we file a duplicate.
-                mine = _open_for(self.store.list_managed(), action.check_id)
+                # By marker, not label: GitHub may have dropped the label (newest first, so
+                # our issue, if it is there, is on the first page).
+                found, _ = self.store.find_by_marker([action.check_id])
+                mine = _open_for(found, action.check_id)
                 if mine:
-                    return Outcome(action, mine[0].number)
+                    return Outcome(action, mine[-1].number)
                 continue
             number = int(data["number"])
             # Dropped by GitHub? Once more, explicitly (a token may be allowed to now).
@@ -173,6 +176,10 @@ class _Applier:
 
     def creates(self, creates: Sequence[Action]) -> None:
         if not creates:
+            return
+        if self.stopped is not None:
+            for action in creates:
+                self.run(action)  # reported as not tried
             return
         try:
             if not self.store.label_exists():

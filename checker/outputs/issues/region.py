@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from checker.outputs.issues.kinds import Kind
-from checker.outputs.issues.render import MARKER, Marker
+from checker.outputs.issues.render import BUDGET, MARKER, Marker, size
 
 END = "<!-- infra-checker:end -->"
 # A fingerprint no observation has: written when the tool stops tracking an issue (its check was
@@ -36,7 +36,20 @@ COMMENT_KEY = re.compile(
 
 def compose(region: str, old_body: str | None) -> str:
     """``region`` (a body rendered by :func:`render.body_for`) in place of the tool's region of
-    ``old_body``, keeping everything outside it."""
+    ``old_body``, keeping everything outside it. When a person's text leaves too little room
+    for the region, the region shrinks to its marker and a notice: their text is never cut."""
+    body = _compose(region, old_body)
+    if size(body) <= BUDGET:
+        return body
+    marker = MARKER.search(region)
+    notice = (
+        "*infra-checker's description of this drift does not fit next to the text around it "
+        "(GitHub allows 65,536 characters in a body): the run's report has it.*\n"
+    )
+    return _compose(f"{marker.group(0)}\n{notice}" if marker else notice, old_body)
+
+
+def _compose(region: str, old_body: str | None) -> str:
     ours = region.rstrip("\n") + "\n" + END
     if not old_body:
         return ours + "\n"
