@@ -100,15 +100,28 @@ def _canonical(issues: Sequence[ExistingIssue]) -> tuple[ExistingIssue, list[Exi
     return min(issues, key=lambda i: i.number), []
 
 
-def _on(issue: ExistingIssue, kind: Kind, check_id: str, **fields: object) -> Action:
+def _on(
+    issue: ExistingIssue,
+    kind: Kind,
+    check_id: str,
+    *,
+    body: str | None = None,
+    comment: str | None = None,
+    state_reason: StateReason | None = None,
+    labels: tuple[str, ...] = (),
+) -> Action:
+    """An action on an existing issue, carrying what applying it needs to know of the issue."""
     return Action(
         kind,
         check_id,
         issue.title,
         issue.number,
+        body=body,
+        comment=comment,
+        state_reason=state_reason,
         locked=issue.locked,
         comments=issue.comments,
-        **fields,  # type: ignore[arg-type]
+        labels=labels,
     )
 
 
