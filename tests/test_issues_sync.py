@@ -652,7 +652,7 @@ def test_5_the_tools_own_closes_say_why(gh: Runner) -> None:
     patches = [r.json() for r in gh.github.requests if r.method == "PATCH"]
     closes = [p for p in patches if p.get("state") == "closed"]
     assert [p["state_reason"] for p in closes] == ["not_planned", "completed"]
-    assert all("state_reason" not in p for p in patches if p.get("state") == "open")
+    assert [p["state_reason"] for p in patches if p.get("state") == "open"] == ["reopened"]
 
 
 def test_6_a_persons_text_outside_the_tools_region_survives(gh: Runner) -> None:

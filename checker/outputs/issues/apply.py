@@ -31,7 +31,7 @@ from checker.outputs.issues.github_issues import (
     IssueStore,
     SyncError,
 )
-from checker.outputs.issues.kinds import IssueState, Kind
+from checker.outputs.issues.kinds import IssueState, Kind, StateReason
 from checker.outputs.issues.plan import Action, ExistingIssue, Plan, duplicate_of
 from checker.outputs.issues.region import key_of
 
@@ -114,7 +114,7 @@ class _Applier:
             assert action.body is not None
             changes: dict[str, object] = {"body": action.body}
             if action.kind is Kind.REOPEN:
-                changes["state"] = IssueState.OPEN
+                changes.update(state=IssueState.OPEN, state_reason=StateReason.REOPENED)
             self.store.edit_issue(number, **changes)
             self._comment(action, number, warnings)
         else:  # a close
