@@ -806,3 +806,26 @@ def test_11_jitter_never_waits_less_than_github_asks(world: World) -> None:
     store.list_managed()
     [wait] = sleeps
     assert 2.0 <= wait <= 2.5
+
+
+def test_a_dry_run_finds_unlabelled_issues_too(gh: Runner) -> None:
+    _drifting_deploy(gh)
+    gh.github.issue(1)["labels"] = []
+    code, _, err = gh.run(ARCHIVED, args=("--dry-run",), token=None)
+    assert code == 1
+    assert "planned relabel #1 [deploy-repo]" in err and "planned create" not in err
+    assert gh.github.writes() == 2  # night one's only
+
+
+def test_a_steady_night_with_locked_and_declined_issues_is_one_call(gh: Runner) -> None:
+    _drifting_deploy(gh)
+    gh.github.lock_issue(1)
+    gh.github.delete_repository("jupyterhub/jupyterhub")
+    gh.run(ARCHIVED, HUB)
+    gh.github.issue(2).update(state="closed", state_reason="not_planned")
+    before = len(gh.github.requests)
+    gh.run(ARCHIVED, HUB)
+    sync_calls = [
+        r for r in gh.github.requests[before:] if r.path.startswith(f"/repos/{ISSUES_REPO}")
+    ]
+    assert [(r.method, r.path) for r in sync_calls] == [("GET", ISSUES_PATH)]
