@@ -466,8 +466,8 @@ def test_a_run_killed_after_any_write_is_healed_by_the_next(gh: Runner) -> None:
             "d-repo": ["closed"],
         }, kill_after
         assert gh.writes_during(*CRASH_CHECKS) == 0, kill_after
-        for issue in gh.github.issues[ISSUES_REPO]:  # no step is announced twice
-            keys = [key_of(c) for c in gh.github.comments_on(int(issue["number"]))]
+        for filed in gh.github.issues[ISSUES_REPO]:  # no step is announced twice
+            keys = [key_of(c) for c in gh.github.comments_on(int(filed["number"]))]
             assert len(keys) == len(set(keys)), (kill_after, keys)
 
 

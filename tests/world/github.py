@@ -393,7 +393,7 @@ class FakeGitHub(FakeHTTPService):
                 super().dispatch(request)
                 reply = self.error_reply(fault.status)
             elif fault.message:
-                extra = {"errors": fault.errors} if fault.errors is not None else {}
+                extra: dict[str, Any] = {} if fault.errors is None else {"errors": fault.errors}
                 reply = self.error(fault.status, fault.message, **extra)
                 reply.headers.update(fault.headers)
             else:
@@ -652,7 +652,7 @@ class FakeGitHub(FakeHTTPService):
         def get_issue(request: Request) -> Reply:
             with self.state_lock:
                 _, issue, failed = find(request)
-                return failed or Reply.json(_public(issue))
+                return failed or Reply.json(_public(issue or {}))
 
         @route("PATCH", "/repos/{owner}/{repo}/issues/{number}")
         def edit_issue(request: Request) -> Reply:
