@@ -782,19 +782,20 @@ def test_11_a_persistent_secondary_limit_backs_off_exponentially_with_jitter(
         jitter=lambda low, high: high,  # the most jitter allowed
     )
     assert store.list_managed() == []
-    assert sleeps == [1.25, 2.5, 5.0]  # Retry-After doubled each time, plus up to a quarter
+    assert sleeps == [1.0, 2.5, 5.0]  # as asked, then doubled each time, plus up to a quarter
     for _ in range(4):
         github.secondary_limit("GET", ISSUES_PATH, retry_after=1)
     store.waited, sleeps[:] = 0.0, []
     store.max_rate_limit_wait = 5
     with pytest.raises(SyncError, match="beyond the 5 s allowed"):
         store.list_managed()
-    assert sleeps == [1.25, 2.5]  # the next wait (5 s more) would pass the budget
+    assert sleeps == [1.0, 2.5]  # the next wait (5 s more) would pass the budget
 
 
 def test_11_jitter_never_waits_less_than_github_asks(world: World) -> None:
     github = world.github
-    github.secondary_limit("GET", ISSUES_PATH, retry_after=2)
+    for _ in range(2):
+        github.secondary_limit("GET", ISSUES_PATH, retry_after=2)
     sleeps: list[float] = []
     store = IssueStore(
         build_github(github.url, TOKEN, timeout=3),
@@ -804,8 +805,8 @@ def test_11_jitter_never_waits_less_than_github_asks(world: World) -> None:
         sleep=sleeps.append,
     )
     store.list_managed()
-    [wait] = sleeps
-    assert 2.0 <= wait <= 2.5
+    first, second = sleeps
+    assert first == 2.0 and 4.0 <= second <= 5.0
 
 
 def test_a_dry_run_finds_unlabelled_issues_too(gh: Runner) -> None:
@@ -829,3 +830,17 @@ def test_a_steady_night_with_locked_and_declined_issues_is_one_call(gh: Runner) 
         r for r in gh.github.requests[before:] if r.path.startswith(f"/repos/{ISSUES_REPO}")
     ]
     assert [(r.method, r.path) for r in sync_calls] == [("GET", ISSUES_PATH)]
+
+
+def test_11_a_secondary_limit_without_retry_after_waits_a_minute_once(world: World) -> None:
+    world.github.secondary_limit("GET", ISSUES_PATH, retry_after=None)
+    sleeps: list[float] = []
+    store = IssueStore(
+        build_github(world.github.url, TOKEN, timeout=3),
+        ISSUES_REPO,
+        "infra-drift",
+        max_rate_limit_wait=60,  # the default
+        sleep=sleeps.append,
+    )
+    assert store.list_managed() == []
+    assert sleeps == [60.0]

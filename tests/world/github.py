@@ -253,9 +253,10 @@ class FakeGitHub(FakeHTTPService):
             self.write_budget = count
 
     def secondary_limit(
-        self, method: str | None, path_prefix: str, *, retry_after: int = 1
+        self, method: str | None, path_prefix: str, *, retry_after: int | None = 1
     ) -> None:
-        """One 403 secondary rate limit, as GitHub sends it."""
+        """One 403 secondary rate limit, as GitHub sends it (``None``: without ``Retry-After``,
+        when GitHub's docs say to wait at least a minute)."""
         with self.state_lock:
             self.write_faults.append(
                 _WriteFault(
@@ -264,7 +265,7 @@ class FakeGitHub(FakeHTTPService):
                     403,
                     False,
                     1,
-                    {"Retry-After": str(retry_after)},
+                    {} if retry_after is None else {"Retry-After": str(retry_after)},
                     "You have exceeded a secondary rate limit. Please wait a few minutes before "
                     "you try again. If you reach out to GitHub Support for help, please include "
                     "the request ID 0000:1111:2222:3333:4444.",

@@ -193,7 +193,8 @@ class IssueStore:
 
     def _rate_wait(self, exc: BaseException, failure: GitHubFailure, streak: int) -> float:
         """How long to wait before the next try: what GitHub asks, and on a secondary limit
-        that persists, exponentially more each time (with jitter)."""
+        that persists, exponentially more each time, with jitter (never less than asked: the
+        first wait is exactly GitHub's, so its usual minute fits the default budget)."""
         headers = getattr(exc, "headers", None) or {}
         remaining = {str(k).lower(): str(v) for k, v in dict(headers).items()}.get(
             "x-ratelimit-remaining"
@@ -202,6 +203,8 @@ class IssueStore:
         if remaining == "0":  # the primary limit: nothing helps before the reset
             return asked if asked is not None else SECONDARY_WAIT
         base = asked if asked is not None else SECONDARY_WAIT
+        if streak == 1:
+            return base
         wait = base * 2.0 ** (streak - 1)
         return wait + float(self.jitter(0.0, wait * JITTER))
 
