@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -844,3 +845,19 @@ def test_11_a_secondary_limit_without_retry_after_waits_a_minute_once(world: Wor
     )
     assert store.list_managed() == []
     assert sleeps == [60.0]
+
+
+def test_4_a_garbled_marker_still_names_its_check(gh: Runner) -> None:
+    issue = _drifting_deploy(gh)
+    body = str(issue["body"])
+    garbled = re.sub(r" fingerprint=[0-9a-f]+", " fingerprint=oops", body, count=1)
+    issue["body"] = "Seen by ops.\n" + garbled
+    code, _, err = gh.run(ARCHIVED)
+    assert code == 1, err
+    assert gh.exact("POST", ISSUES_PATH) == 1  # not filed again
+    repaired = str(gh.github.issue(1)["body"])
+    found = parse_marker(repaired)
+    assert found is not None and found.check_id == "deploy-repo"
+    assert repaired.startswith("Seen by ops.\n<!-- infra-checker:check-id=deploy-repo ")
+    assert gh.github.comments_on(1) == []  # repaired quietly: nothing changed out there
+    assert gh.writes_during(ARCHIVED) == 0

@@ -34,7 +34,7 @@ from checker.engine.config import ConfigError
 from checker.net.github_client import Failure, GitHubFailure, describe_failure
 from checker.outputs.issues.kinds import IssueState, StateReason
 from checker.outputs.issues.plan import ExistingIssue
-from checker.outputs.issues.render import parse_marker
+from checker.outputs.issues.region import identity
 
 if TYPE_CHECKING:
     from github import Github
@@ -412,7 +412,7 @@ class IssueStore:
 
     def _existing(self, item: Mapping[str, Any]) -> ExistingIssue | None:
         body = item.get("body") if isinstance(item.get("body"), str) else ""
-        marker = parse_marker(body)
+        marker = identity(body)
         number = item.get("number")
         if marker is None or not isinstance(number, int):
             return None

@@ -131,18 +131,20 @@ def _for_drift(result: Result, issue: ExistingIssue | None, run: RunInfo) -> Act
         marker = Marker(result.id, fp, stamp(run.started_at))
         body = compose(body_for(result, marker, run), None)
         return Action(Kind.CREATE, result.id, title_for(result), body=body)
-    if issue.marker.fingerprint == fp and (
-        issue.is_open or issue.state_reason is StateReason.NOT_PLANNED
-    ):
-        return None  # nothing new; or a person decided, about exactly this observation
+    garbled = not issue.marker.fingerprint  # a person edited the marker: what it saw is lost
+    declined = not issue.is_open and issue.state_reason is StateReason.NOT_PLANNED
+    if (issue.marker.fingerprint == fp and (issue.is_open or declined)) or (garbled and declined):
+        return None  # nothing new; or a person decided, about this observation
     # Closed: a new episode of drift starts now. Open: the same episode, seen differently.
     kind = Kind.UPDATE if issue.is_open else Kind.REOPEN
-    first_seen = issue.marker.first_seen if issue.is_open else stamp(run.started_at)
+    first_seen = (issue.is_open and issue.marker.first_seen) or stamp(run.started_at)
     body = compose(body_for(result, Marker(result.id, fp, first_seen), run), issue.body)
     text = comment_for(kind, result, run, result.id)
-    if not issue.is_open and issue.state_reason is StateReason.NOT_PLANNED:
+    if declined:
         text = f"{NOT_PLANNED_NOTE}\n\n{text}"
-    return _on(issue, kind, result.id, body=body, comment=keyed(kind, result.id, fp, text))
+    # A garbled marker is repaired without a comment: nothing is known to have changed.
+    comment = None if garbled and issue.is_open else keyed(kind, result.id, fp, text)
+    return _on(issue, kind, result.id, body=body, comment=comment)
 
 
 def _for_result(result: Result, issue: ExistingIssue | None, run: RunInfo) -> Action | None:

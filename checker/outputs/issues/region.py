@@ -10,7 +10,9 @@ lines, so whatever a person writes above or below it survives every update::
     (a person's text, kept)
 
 An issue written before the end line existed has no end line: everything from the first marker
-line on is the tool's. Deleting the first marker line detaches the issue from the tool for good.
+line on is the tool's. Deleting the first marker line detaches the issue from the tool for good;
+a marker line a person only garbled (the fingerprint or the date cut or mistyped) still names
+its check, and is simply rewritten whole at the next change.
 
 Each comment the tool posts starts with a hidden key (what kind of step, for which check, about
 which observation). Before commenting, the tool compares the key of the issue's last comment,
@@ -22,12 +24,14 @@ from __future__ import annotations
 import re
 
 from checker.outputs.issues.kinds import Kind
-from checker.outputs.issues.render import BUDGET, MARKER, Marker, size
+from checker.outputs.issues.render import BUDGET, MARKER, Marker, parse_marker, size
 
 END = "<!-- infra-checker:end -->"
 # A fingerprint no observation has: written when the tool stops tracking an issue (its check was
 # removed), so that the check's next observation, whatever it is, counts as news.
 NO_OBSERVATION = "0" * 16
+# The first marker line as a person may have left it: the check id is what identifies.
+BEGIN = re.compile(r"<!-- infra-checker:check-id=(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)[^>\n]*-->")
 COMMENT_KEY = re.compile(
     r"\A<!-- infra-checker:comment kind=(?P<kind>[a-z-]+) check-id=(?P<id>[a-z0-9-]+)"
     r" about=(?P<about>[a-z0-9-]+) -->"
@@ -53,7 +57,7 @@ def _compose(region: str, old_body: str | None) -> str:
     ours = region.rstrip("\n") + "\n" + END
     if not old_body:
         return ours + "\n"
-    begin = MARKER.search(old_body)
+    begin = BEGIN.search(old_body)
     if begin is None:
         return ours + "\n"
     before = old_body[: begin.start()]
@@ -64,7 +68,17 @@ def _compose(region: str, old_body: str | None) -> str:
 
 def with_marker(body: str, marker: Marker) -> str:
     """``body`` with its marker line replaced by ``marker`` (nothing else changes)."""
-    return MARKER.sub(lambda _: marker.render(), body, count=1)
+    return BEGIN.sub(lambda _: marker.render(), body, count=1)
+
+
+def identity(body: str | None) -> Marker | None:
+    """The marker of an issue body: exact, or garbled by a person (then with no fingerprint,
+    so that what is observed next counts as news, and no first-seen date)."""
+    exact = parse_marker(body)
+    if exact is not None:
+        return exact
+    begin = BEGIN.search(body or "")
+    return Marker(begin["id"], "", "") if begin else None
 
 
 def comment_key(kind: Kind, check_id: str, about: str) -> str:
