@@ -36,9 +36,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.engine.config import Config, ConfigError, parse_config
+from checker.engine.config import Config, parse_config
 from checker.engine.model import Evidence, Result, Status
 from checker.engine.runner import RunReport
+from checker.errors import UserError
 from checker.outputs.issues.render import fingerprint, parse_marker
 from checker.outputs.issues.sync import sync
 from tests.world import World
@@ -183,7 +184,7 @@ class Nights:
         try:
             with redirect_stderr(io.StringIO()):
                 sync(self.config(), report, self.env(), dry_run=False, partial=False)
-        except ConfigError:  # SyncError is one: the sync said it could not finish
+        except UserError:  # SyncError is one: the sync said it could not finish
             return False
         return True
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from checker.errors import SyncError
 from checker.net.github_client import build_github
-from checker.outputs.issues.github_issues import IssueStore, SyncError
+from checker.outputs.issues.github_issues import IssueStore
 from checker.outputs.issues.region import key_of
 from checker.outputs.issues.render import Marker, parse_marker
 from tests.helpers import cli

@@ -24,12 +24,12 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from checker.errors import SyncError
 from checker.outputs.issues.github_issues import (
     AmbiguousWrite,
     IssueDeleted,
     IssueLocked,
     IssueStore,
-    SyncError,
 )
 from checker.outputs.issues.kinds import IssueState, Kind, StateReason
 from checker.outputs.issues.plan import Action, ExistingIssue, Plan, duplicate_of

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-from checker.engine.config import ConfigError
+from checker.errors import SyncError
 from checker.net.github_client import Failure, GitHubFailure, describe_failure
 from checker.outputs.issues.kinds import IssueState, StateReason
 from checker.outputs.issues.plan import ExistingIssue
@@ -48,22 +48,6 @@ RATE_LIMIT_ATTEMPTS = 8  # the wait budget, not this, is what normally ends a ra
 SECONDARY_WAIT = 60.0  # GitHub: "wait at least one minute" when it names no time
 JITTER = 0.25  # up to a quarter more than the exponential wait, so runs do not retry in step
 PERMISSION = "a token with `issues: write` permission on the repository"
-
-
-class SyncError(ConfigError):
-    """A call of the sync failed; the message says why (in GitHub's words) and what to do.
-
-    ``transient`` failures (rate limits beyond the budget, 5xx, network, an issue deleted under
-    our feet) are GitHub's passing trouble, judged like a check's ``error`` (exit 3, subject to
-    --fail-on); the others (no permission, no such repository, issues disabled, archived, a
-    request GitHub refused as invalid) need a person, like a config error (exit 2).
-    ``stops_sync``: every later call would fail the same way, so the sync stops trying.
-    """
-
-    def __init__(self, message: str, *, transient: bool = False, stops_sync: bool = False) -> None:
-        super().__init__(message)
-        self.transient = transient
-        self.stops_sync = stops_sync
 
 
 class AmbiguousWrite(Exception):

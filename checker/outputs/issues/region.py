@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from checker.engine.header import CHECK_ID_BODY
 from checker.outputs.issues.kinds import Kind
 from checker.outputs.issues.render import BUDGET, MARKER, Marker, parse_marker, size
 
@@ -31,9 +32,9 @@ END = "<!-- infra-checker:end -->"
 # removed), so that the check's next observation, whatever it is, counts as news.
 NO_OBSERVATION = "0" * 16
 # The first marker line as a person may have left it: the check id is what identifies.
-BEGIN = re.compile(r"<!-- infra-checker:check-id=(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)[^>\n]*-->")
+BEGIN = re.compile(rf"<!-- infra-checker:check-id=(?P<id>{CHECK_ID_BODY})[^>\n]*-->")
 COMMENT_KEY = re.compile(
-    r"\A<!-- infra-checker:comment kind=(?P<kind>[a-z-]+) check-id=(?P<id>[a-z0-9-]+)"
+    rf"\A<!-- infra-checker:comment kind=(?P<kind>[a-z-]+) check-id=(?P<id>{CHECK_ID_BODY})"
     r" about=(?P<about>[a-z0-9-]+) -->"
 )
 
