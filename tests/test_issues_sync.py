@@ -862,3 +862,19 @@ def test_4_a_garbled_marker_still_names_its_check(gh: Runner) -> None:
     assert repaired.startswith("Seen by ops.\n<!-- infra-checker:check-id=deploy-repo ")
     assert gh.github.comments_on(1) == []  # repaired quietly: nothing changed out there
     assert gh.writes_during(ARCHIVED) == 0
+
+
+def test_the_marker_scan_is_bounded_and_says_so(gh: Runner) -> None:
+    for n in range(2_050):
+        gh.github.add_issue(ISSUES_REPO, f"someone's issue {n}", "text")
+    gh.github.delete_repository(DEPLOY_REPO)
+    code, _, err = gh.run(DEPLOY)
+    assert code == 1, err
+    unlabelled = [
+        r
+        for r in gh.github.requests
+        if r.method == "GET" and r.path.endswith("/issues") and "labels" not in r.query
+    ]
+    assert len(unlabelled) == 20  # the newest 2,000 issues, not all 2,050
+    assert "in the newest 2000 issues only" in err
+    assert len(gh.managed()) == 1
