@@ -692,6 +692,16 @@ def test_7_closing_an_issue_deleted_meanwhile_is_done(gh: Runner) -> None:
     assert "warning: issue #1 was deleted" in err
 
 
+def test_7_closing_a_locked_issue_deleted_meanwhile_is_done(gh: Runner) -> None:
+    _drifting_deploy(gh)
+    gh.github.lock_issue(1)
+    gh.github.repos[DEPLOY_REPO]["archived"] = False
+    gh.github.before("PATCH", f"{ISSUES_PATH}/1", lambda _: gh.github.delete_issue(1))
+    code, _, err = gh.run(ARCHIVED)
+    assert code == 0, err
+    assert "warning: issue #1 was deleted" in err
+
+
 def test_7_issues_disabled_says_so(gh: Runner) -> None:
     code, _, err = gh.run(DEPLOY, issues=ISSUES.replace("infra-checks", "no-issues"))
     assert code == 2

@@ -117,15 +117,15 @@ class _Applier:
                 changes.update(state=IssueState.OPEN, state_reason=StateReason.REOPENED)
             self.store.edit_issue(number, **changes)
             self._comment(action, number, warnings)
-        else:  # a close
-            try:
-                self._comment(action, number, warnings)
-            except IssueDeleted:
-                return Outcome(action, number, warnings=(f"issue #{number} was deleted",))
+        else:  # a close: an issue deleted meanwhile is closed enough
             changes = {"state": IssueState.CLOSED, "state_reason": action.state_reason}
             if action.body is not None:
                 changes["body"] = action.body
-            self.store.edit_issue(number, **changes)
+            try:
+                self._comment(action, number, warnings)
+                self.store.edit_issue(number, **changes)
+            except IssueDeleted:
+                return Outcome(action, number, warnings=(f"issue #{number} was deleted",))
         return Outcome(action, number, warnings=tuple(warnings))
 
     def run(self, action: Action) -> None:
