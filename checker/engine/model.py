@@ -99,6 +99,17 @@ class Unverifiable(Exception):
 
 
 @dataclass(frozen=True)
+class Look:
+    """One attempt of a check: what it concluded and the evidence it saw then. A result keeps
+    every look (the errors retried, the drift a second look confirmed or not), in order."""
+
+    status: Status
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class Result:
     """The verdict on one documented fact."""
 
@@ -114,6 +125,7 @@ class Result:
     duration_s: float = 0.0
     attempts: int = 1
     tags: tuple[str, ...] = ()
+    looks: tuple[Look, ...] = ()
 
     def to_json(self, *, include_raw: bool = False) -> dict[str, JSONValue]:
         return {
