@@ -19,8 +19,15 @@ from pydantic import BaseModel, ValidationError
 from checker.engine.header import CHECK_ID, KINDS, REQUIRED, CheckHeader
 from checker.engine.matchers import Matcher, coerce
 from checker.engine.registry import CheckType, RegistryError, registry
-from checker.engine.settings import ENV_OVERRIDES, IssueSettings, Settings
-from checker.errors import ConfigError
+from checker.engine.settings import (
+    ENV_OVERRIDES,
+    BlobUrl,
+    DocumentSettings,
+    IssueSettings,
+    Settings,
+    parse_blob_url,
+)
+from checker.errors import ConfigError, UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -46,9 +53,25 @@ class CheckConfig:
     params: BaseModel
     expect: Mapping[str, Matcher]
     check_type: CheckType[Any]
+    # The sentence of the document this check verifies, and the anchor of its section; both
+    # empty when the check is not bound to the document.
+    quote: str = ""
+    anchor: str = ""
 
     def expected_json(self) -> dict[str, Any]:
         return {name: m.describe() for name, m in self.expect.items()}
+
+
+@dataclass(frozen=True)
+class DocumentSource:
+    """Where the document is: a local file, or a file on GitHub read through the contents API."""
+
+    path: Path | None = None
+    blob: BlobUrl | None = None
+    ignore: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return self.blob.url if self.blob is not None else str(self.path)
 
 
 @dataclass(frozen=True)
@@ -61,6 +84,7 @@ class Config:
     # Checks written down but switched off (enabled = false): not run, and their drift issues
     # are left as they are (only a check removed from the file has its issue closed).
     disabled_ids: tuple[str, ...] = ()
+    document: DocumentSource | None = None
 
 
 def _describe_errors(exc: ValidationError, prefix: Sequence[str | int] = ()) -> str:
@@ -120,13 +144,46 @@ def _header(raw: dict[str, Any], label: str, types: Mapping[str, CheckType[Any]]
     raise ConfigError(f'{label}: key "{key}": {KINDS.get(key, err["msg"])}')
 
 
+def _binding(
+    header: CheckHeader, label: str, document: DocumentSource | None, configured_url: str | None
+) -> tuple[str, str]:
+    """The check's quote and the anchor of its section (both empty when it has no quote)."""
+    if not header.quote.strip():
+        return "", ""
+    if not header.doc:
+        raise ConfigError(f'{label}: key "quote": needs a "doc" naming its section ("#anchor")')
+    page, _, anchor = header.doc.partition("#")
+    if not anchor:
+        raise ConfigError(
+            f'{label}: key "doc": must name the section of its quote ("#anchor", or the '
+            "[document] url followed by #anchor)"
+        )
+    if page and page != configured_url:
+        raise ConfigError(
+            f'{label}: key "doc": a quote binds to the [document]: write "#{anchor}" or the '
+            "[document] url followed by #anchor"
+        )
+    if document is None:
+        raise ConfigError(
+            f'{label}: key "quote": no document to find it in (add a [document] table with '
+            "path or url, or pass --document)"
+        )
+    return " ".join(header.quote.split()), anchor
+
+
 def _load_check(
-    raw: Any, index: int, types: Mapping[str, CheckType[Any]], where: str
+    raw: Any,
+    index: int,
+    types: Mapping[str, CheckType[Any]],
+    where: str,
+    document: DocumentSource | None = None,
+    configured_url: str | None = None,
 ) -> CheckConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: check #{index + 1}: each [[check]] must be a table")
     label = f"{where}: {_check_label(raw, index)}"
     header = _header(raw, label, types)
+    quote, anchor = _binding(header, label, document, configured_url)
     type_name = header.type
     check_type = _check_type(type_name, types, label)
     param_data = {k: v for k, v in raw.items() if k not in COMMON_KEYS}
@@ -166,7 +223,41 @@ def _load_check(
         params=params,
         expect=merged,
         check_type=check_type,
+        quote=quote,
+        anchor=anchor,
     )
+
+
+def document_source(
+    raw: Any, config_path: Path, where: str, override: str | None
+) -> tuple[DocumentSource | None, str | None]:
+    """The ``[document]`` table (and ``--document``, which replaces where it is read from):
+    the source, and the url the file names (a check's ``doc`` may start with it)."""
+    if raw is None:
+        settings = None
+    elif not isinstance(raw, dict):
+        raise ConfigError(f"{where}: [document] must be a table")
+    else:
+        try:
+            settings = DocumentSettings.model_validate(raw, strict=STRICT)
+        except ValidationError as exc:
+            raise ConfigError(f"{where}: [document]: {_describe_errors(exc)}") from None
+    ignore = tuple(settings.ignore) if settings is not None else ()
+    configured_url = settings.url if settings is not None else None
+    if override is not None:
+        if override.startswith(("https://", "http://")):
+            try:
+                blob = parse_blob_url(override)
+            except ValueError as exc:
+                raise UsageError(f"--document: {exc}") from None
+            return DocumentSource(blob=blob, ignore=ignore), configured_url
+        return DocumentSource(path=Path(override), ignore=ignore), configured_url
+    if settings is None:
+        return None, None
+    if settings.url is not None:
+        return DocumentSource(blob=parse_blob_url(settings.url), ignore=ignore), configured_url
+    assert settings.path is not None
+    return DocumentSource(path=config_path.parent / settings.path, ignore=ignore), configured_url
 
 
 INT64 = range(-(2**63), 2**63)
@@ -185,8 +276,11 @@ def _check_integers(value: Any, where: str, key: tuple[str, ...]) -> None:
         raise ConfigError(f'{where}: key "{".".join(key)}": integer out of 64-bit range')
 
 
-def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) -> Config:
-    """Validate the text of a checks.toml. ``path`` is only used to name the file in messages."""
+def parse_config(
+    text: str, path: Path, env: Mapping[str, str] | None = None, document: str | None = None
+) -> Config:
+    """Validate the text of a checks.toml. ``path`` names the file in messages (and a relative
+    [document] path is relative to it); ``document`` is ``--document``, a path or a URL."""
     env = os.environ if env is None else env
     where = path.name
     try:
@@ -198,12 +292,13 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
     except ValueError as exc:  # tomllib lets int()'s 4300-digit limit escape undecorated
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
     _check_integers(data, where, ())
-    unknown = sorted(set(data) - {"settings", "issues", "check"})
+    unknown = sorted(set(data) - {"settings", "issues", "document", "check"})
     if unknown:
         raise ConfigError(
             f'{where}: unknown key "{unknown[0]}" at top level '
-            "(expected [settings], [issues] and [[check]] tables)"
+            "(expected [settings], [issues], [document] and [[check]] tables)"
         )
+    source, configured_url = document_source(data.get("document"), path, where, document)
     settings_raw = data.get("settings", {})
     issues_raw = data.get("issues", {})
     checks_raw = data.get("check", [])
@@ -238,7 +333,7 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
                 )
             disabled.append(ident)
         else:
-            check = _load_check(raw, index, types, where)
+            check = _load_check(raw, index, types, where, source, configured_url)
             ident = check.id
             checks.append(check)
         if ident in seen:
@@ -251,14 +346,17 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         checks=tuple(checks),
         raw_text=text,
         disabled_ids=tuple(disabled),
+        document=source,
     )
 
 
-def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
+def load_config(
+    path: Path, env: Mapping[str, str] | None = None, document: str | None = None
+) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return parse_config(text, path, env)
+    return parse_config(text, path, env, document)

@@ -56,6 +56,10 @@ class CheckHeader(BaseModel):
     enabled: bool = Field(default=True, description="false: written down, not run")
     doc: str = Field(default="", description="where the fact is documented")
     tags: list[str] = Field(default_factory=list)
+    quote: str = Field(
+        default="",
+        description="the text in the doc's section that states the fact (needs a doc #anchor)",
+    )
 
 
 REQUIRED = ("id", "type", "description")
@@ -64,4 +68,5 @@ KINDS = {
     "enabled": "must be true or false",
     "doc": "must be a string",
     "tags": "must be a list of strings",
+    "quote": "must be a string",
 }
