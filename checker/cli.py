@@ -17,9 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+if TYPE_CHECKING:
     from checker.engine.config import CheckConfig, Config
     from checker.engine.model import Result
     from checker.engine.runner import RunReport
+    from checker.memory.history import RunMemory
 
 EXIT_OK, EXIT_DRIFT, EXIT_USAGE, EXIT_ERRORS = 0, 1, 2, 3
 FORMATS = ("text", "json", "markdown")
@@ -94,15 +98,36 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LABEL",
         help="label for drift issues (repeatable; replaces [issues] labels, first one identifies)",
     )
+    run.add_argument(
+        "--state",
+        metavar="PATH|github-issue|none",
+        help="where run memory lives (overrides [state] backend): a file, the status "
+        "dashboard issue, or nowhere",
+    )
+    run.add_argument(
+        "--keepalive",
+        action="store_true",
+        help="in GitHub Actions: re-enable this workflow through the REST API, which resets "
+        "GitHub's 60-day inactivity timer for scheduled workflows",
+    )
     with_config(sub.add_parser("validate", help="check checks.toml and exit"))
     with_config(sub.add_parser("list", help="list the configured checks"))
     sub.add_parser("schema", help="print the JSON Schema of checks.toml")
     return parser
 
 
-def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> int:
+    """``clock`` says when the run starts (tests simulate nights with it)."""
     args = build_parser().parse_args(argv)
     env = os.environ if env is None else env
+    from checker.engine.model import utcnow
+
+    now = (clock or utcnow)()
     from checker.engine.config import ConfigError
 
     try:
@@ -111,14 +136,14 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 
             sys.stdout.write(config_schema_json())
             return EXIT_OK
-        config = _load(args.config, env)
+        config = _load(args.config, env, now)
         if args.command == "validate":
             print(f"{args.config}: {len(config.checks)} checks, valid")
             return EXIT_OK
         if args.command == "list":
             sys.stdout.write(render_list(config.checks))
             return EXIT_OK
-        return _run(args, config, env)
+        return _run(args, config, env, now)
     except (ConfigError, UsageError) as exc:
         print(f"infra-checker: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -137,10 +162,10 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         return EXIT_USAGE
 
 
-def _load(path: Path, env: Mapping[str, str]) -> Config:
+def _load(path: Path, env: Mapping[str, str], now: datetime) -> Config:
     from checker.engine.config import load_config
 
-    return load_config(path, env)
+    return load_config(path, env, today=now.date())
 
 
 def select_checks(checks: Sequence[CheckConfig], patterns: Sequence[str]) -> list[CheckConfig]:
@@ -184,10 +209,11 @@ def _progress(stream: TextIO) -> Callable[[Result, int, int], None]:
     return show
 
 
-def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> int:
+def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str], now: datetime) -> int:
     from checker.engine.config import ConfigError
     from checker.engine.context import make_services
     from checker.engine.runner import run_checks
+    from checker.outputs import memory as run_memory
     from checker.outputs.github_actions import announce, in_github_actions, mask_secrets
 
     # Workflow commands are only honoured at the start of a log line: keep them off a JSON or
@@ -198,8 +224,9 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> in
     config = with_labels(config, args.label)
     checks = select_checks(config.checks, args.only)
     sync_issues = args.open_issues or config.issues.enabled or args.dry_run
+    backend = run_memory.choose(config, args.state, sync_issues)
     # Everything that can be refused is refused before the first check runs, not after.
-    if sync_issues:
+    if sync_issues or backend.kind == "github-issue":
         from checker.outputs.issues.sync import preflight
 
         preflight(config, env, dry_run=args.dry_run)
@@ -209,10 +236,12 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> in
         from checker.outputs.evidence import preflight_bundle
 
         preflight_bundle(args.evidence)
+    run_memory.load(backend, config, env, dry_run=args.dry_run)
     services = make_services(config.settings, env)
     on_result = _progress(sys.stderr) if sys.stderr.isatty() else None
-    report = run_checks(checks, services, on_result=on_result)
-    _emit(report, args.format, args.output, env)
+    report = run_checks(checks, services, on_result=on_result, now=now)
+    memory = run_memory.remember(backend, config, report)
+    _emit(report, args.format, args.output, env, memory)
     announce(report, config, env, commands, fail_on=args.fail_on, report_path=args.output)
     code = report.exit_code()
     # Issues and the evidence bundle each get their chance, whichever of them fails: a disk
@@ -220,33 +249,64 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> in
     sync_failure: ConfigError | None = None
     if sync_issues:
         try:
-            code = _sync(config, report, env, args, code)
+            code, memory = _sync(config, report, env, args, code, memory)
         except ConfigError as exc:
             sync_failure = exc
+    if not args.dry_run:
+        from checker.outputs.issues.github_issues import SyncError
+        from checker.outputs.issues.render import RunInfo
+        from checker.outputs.issues.sync import run_url
+
+        link = RunInfo(report.started_at, run_url(env)).link
+        try:
+            run_memory.save(backend, memory, config, report, link)
+        except SyncError as exc:
+            if not exc.transient:
+                sync_failure = sync_failure or exc
+            else:
+                print(f"infra-checker: {exc}", file=sys.stderr)
+                code = code if code == EXIT_DRIFT else EXIT_ERRORS
+    if args.keepalive:
+        from checker.outputs.keepalive import keep_alive
+
+        keep_alive(config, env)
     if args.evidence is not None:
         from checker.outputs.evidence import write_bundle
 
-        write_bundle(args.evidence, config, report)
+        write_bundle(args.evidence, config, report, memory)
     if sync_failure is not None:
         raise sync_failure
     return apply_fail_on(code, args.fail_on)
 
 
 def _sync(
-    config: Config, report: RunReport, env: Mapping[str, str], args: argparse.Namespace, code: int
-) -> int:
-    """Sync the issues; GitHub's passing trouble counts as an error of the run (exit 3)."""
-    from checker.outputs.issues.github_issues import SyncError
-    from checker.outputs.issues.sync import sync
+    config: Config,
+    report: RunReport,
+    env: Mapping[str, str],
+    args: argparse.Namespace,
+    code: int,
+    memory: RunMemory,
+) -> tuple[int, RunMemory]:
+    """Sync the issues; GitHub's passing trouble counts as an error of the run (exit 3).
 
+    Held checks (a waived drift, a flapping check) are kept out of the drift-issue sync and
+    told once instead; the cannot-verify issues follow."""
+    from checker.outputs.issues.github_issues import SyncError
+    from checker.outputs.issues.holds import holds, without_held
+    from checker.outputs.issues.sync import sync
+    from checker.outputs.memory import sync_memory_issues
+
+    held = holds(report.results, memory)
     try:
-        sync(config, report, env, dry_run=args.dry_run, partial=bool(args.only))
+        sync(config, without_held(report, held), env, dry_run=args.dry_run, partial=bool(args.only))
+        if not args.dry_run:
+            memory = sync_memory_issues(memory, config, report, env, held, partial=bool(args.only))
     except SyncError as exc:
         if not exc.transient:
             raise
         print(f"infra-checker: {exc}", file=sys.stderr)
-        return code if code == EXIT_DRIFT else EXIT_ERRORS
-    return code
+        return (code if code == EXIT_DRIFT else EXIT_ERRORS), memory
+    return code, memory
 
 
 def _preflight_output(output: Path) -> None:
@@ -287,23 +347,29 @@ def with_labels(config: Config, labels: Sequence[str]) -> Config:
     return replace(config, issues=issues)
 
 
-def render(report: RunReport, fmt: str, *, colour: bool) -> str:
+def render(report: RunReport, fmt: str, *, colour: bool, memory: RunMemory | None = None) -> str:
     if fmt == "json":
         from checker.outputs.json_report import render_json
 
-        return render_json(report)
+        return render_json(report, memory)
     if fmt == "markdown":
         from checker.outputs.markdown import render_markdown
 
-        return render_markdown(report)
+        return render_markdown(report, memory)
     from checker.outputs.text import render_text
 
-    return render_text(report, colour=colour)
+    return render_text(report, colour=colour, memory=memory)
 
 
-def _emit(report: RunReport, fmt: str, output: Path | None, env: Mapping[str, str]) -> None:
+def _emit(
+    report: RunReport,
+    fmt: str,
+    output: Path | None,
+    env: Mapping[str, str],
+    memory: RunMemory | None = None,
+) -> None:
     colour = output is None and sys.stdout.isatty() and not env.get("NO_COLOR")
-    text = render(report, fmt, colour=colour)
+    text = render(report, fmt, colour=colour, memory=memory)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -317,4 +383,4 @@ def _emit(report: RunReport, fmt: str, output: Path | None, env: Mapping[str, st
         from checker.outputs.github_actions import append_runner_file
         from checker.outputs.markdown import render_markdown
 
-        append_runner_file(Path(summary_path), render_markdown(report), "job summary")
+        append_runner_file(Path(summary_path), render_markdown(report, memory), "job summary")

@@ -54,6 +54,7 @@ def test_json_report_shape(world: World, config) -> None:  # type: ignore[no-unt
         "duration_s",
         "exit_code",
         "summary",
+        "state",
         "results",
     }
     assert data["schema_version"] == 1

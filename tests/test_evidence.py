@@ -74,7 +74,8 @@ def test_sha256sum_verifies_the_bundle_and_catches_tampering(
     out, _, _ = bundle
     ok = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=out, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert ok.stdout.count(": OK") == 7  # README, checks.toml, 2 reports, 3 evidence files
+    # README, checks.toml, 2 reports, the state snapshot, 3 evidence files
+    assert ok.stdout.count(": OK") == 8
     report = out / "report.md"
     report.write_text(report.read_text().replace("error", "ok"))
     bad = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=out, capture_output=True, text=True)

@@ -12,9 +12,10 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -27,6 +28,7 @@ from pydantic import (
 )
 
 from checker.engine.matchers import Matcher, coerce
+from checker.engine.model import Waiver, utcnow
 from checker.engine.registry import CheckType, RegistryError, registry
 from checker.outputs.escape import terminal_safe
 from checker.outputs.issues.settings import IssueSettings
@@ -37,7 +39,9 @@ else:  # pragma: no cover - exercised on Python 3.10 in CI
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 CHECK_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-COMMON_KEYS = frozenset({"id", "type", "description", "doc", "tags", "expect", "enabled"})
+COMMON_KEYS = frozenset({"id", "type", "description", "doc", "tags", "expect", "enabled", "waive"})
+# A waiver is a decision with an end, reviewed at least yearly: never "until 9999".
+WAIVER_MAX_DAYS = 366
 # TOML values are typed already: `retries = false` or `timeout = true` is a mistake to report,
 # not a number to coerce (pydantic's lax mode reads them as 0 and 1), and the JSON Schema
 # editors use says the same.
@@ -160,6 +164,41 @@ class Settings(BaseModel):
     endpoints: Endpoints = Field(default_factory=Endpoints)
 
 
+DURATION = re.compile(r"^(?P<n>[1-9][0-9]{0,5})(?P<unit>[mhd])$")
+UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
+
+
+class StateSettings(BaseModel):
+    """The ``[state]`` table: where run memory lives and how much of it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    backend: Literal["auto", "file", "github-issue", "none"] = Field(
+        default="auto",
+        description="auto: github-issue when issue sync is on, else file",
+    )
+    path: str | None = Field(
+        default=None, description="file backend; default .infra-checker/state.json beside it"
+    )
+    history: int = Field(default=30, ge=1, le=1000, description="runs remembered per check")
+    expected_every: str | None = Field(
+        default=None, description='how often runs are expected, e.g. "24h" (m, h or d)'
+    )
+
+    @field_validator("expected_every")
+    @classmethod
+    def _every(cls, value: str | None) -> str | None:
+        if value is not None and not DURATION.match(value):
+            raise ValueError(f'{value!r} is not a duration such as "30m", "24h" or "7d"')
+        return value
+
+    def interval(self) -> timedelta | None:
+        match = DURATION.match(self.expected_every or "")
+        if match is None:
+            return None
+        return timedelta(seconds=int(match["n"]) * UNIT_SECONDS[match["unit"]])
+
+
 @dataclass(frozen=True)
 class CheckConfig:
     """One documented fact, validated against its check type."""
@@ -172,6 +211,7 @@ class CheckConfig:
     params: BaseModel
     expect: Mapping[str, Matcher]
     check_type: CheckType[Any]
+    waive: Waiver | None = None
 
     def expected_json(self) -> dict[str, Any]:
         return {name: m.describe() for name, m in self.expect.items()}
@@ -184,6 +224,7 @@ class Config:
     issues: IssueSettings
     checks: tuple[CheckConfig, ...]
     raw_text: str
+    state: StateSettings = field(default_factory=StateSettings)
     # Checks written down but switched off (enabled = false): not run, and their drift issues
     # are left as they are (only a check removed from the file has its issue closed).
     disabled_ids: tuple[str, ...] = ()
@@ -233,8 +274,42 @@ def _check_label(raw: Mapping[str, Any], index: int) -> str:
     return f'check "{ident}"' if isinstance(ident, str) and ident else f"check #{index + 1}"
 
 
+def _waiver(raw: Any, label: str, today: date) -> Waiver | None:
+    """``waive = { until = "YYYY-MM-DD", reason = "..." }``; both keys required."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f'{label}: key "waive": must be a table {{ until = "YYYY-MM-DD", reason = "..." }}'
+        )
+    unknown = sorted(set(raw) - {"until", "reason"})
+    if unknown:
+        raise ConfigError(f'{label}: unknown key "waive.{unknown[0]}" (waive has until, reason)')
+    until, reason = raw.get("until"), raw.get("reason")
+    if until is None:
+        raise ConfigError(f'{label}: missing required key "waive.until" (a date, YYYY-MM-DD)')
+    if isinstance(until, str):
+        try:
+            until = date.fromisoformat(until)
+        except ValueError:
+            until = None
+    if not isinstance(until, date) or hasattr(until, "hour"):  # TOML datetimes are dates too
+        raise ConfigError(f'{label}: key "waive.until": must be a date written YYYY-MM-DD')
+    latest = today + timedelta(days=WAIVER_MAX_DAYS)
+    if until > latest:
+        raise ConfigError(
+            f'{label}: key "waive.until": {until.isoformat()} is more than {WAIVER_MAX_DAYS} '
+            f"days after today ({today.isoformat()}); a waiver must end by {latest.isoformat()}"
+        )
+    if not isinstance(reason, str) or not reason.strip():
+        raise ConfigError(
+            f'{label}: missing required key "waive.reason" (why the deviation is accepted)'
+        )
+    return Waiver(until, " ".join(reason.split()))
+
+
 def _load_check(
-    raw: Any, index: int, types: Mapping[str, CheckType[Any]], where: str
+    raw: Any, index: int, types: Mapping[str, CheckType[Any]], where: str, today: date
 ) -> CheckConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: check #{index + 1}: each [[check]] must be a table")
@@ -298,6 +373,7 @@ def _load_check(
         params=params,
         expect=merged,
         check_type=check_type,
+        waive=_waiver(raw.get("waive"), label, today),
     )
 
 
@@ -317,9 +393,13 @@ def _check_integers(value: Any, where: str, key: tuple[str, ...]) -> None:
         raise ConfigError(f'{where}: key "{".".join(key)}": integer out of 64-bit range')
 
 
-def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) -> Config:
-    """Validate the text of a checks.toml. ``path`` is only used to name the file in messages."""
+def parse_config(
+    text: str, path: Path, env: Mapping[str, str] | None = None, *, today: date | None = None
+) -> Config:
+    """Validate the text of a checks.toml. ``path`` is only used to name the file in messages;
+    ``today`` (UTC) bounds waivers."""
     env = os.environ if env is None else env
+    today = today or utcnow().date()
     where = path.name
     try:
         data = tomllib.loads(text)
@@ -330,12 +410,19 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
     except ValueError as exc:  # tomllib lets int()'s 4300-digit limit escape undecorated
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
     _check_integers(data, where, ())
-    unknown = sorted(set(data) - {"settings", "issues", "check"})
+    unknown = sorted(set(data) - {"settings", "issues", "state", "check"})
     if unknown:
         raise ConfigError(
             f'{where}: unknown key "{unknown[0]}" at top level '
-            "(expected [settings], [issues] and [[check]] tables)"
+            "(expected [settings], [issues], [state] and [[check]] tables)"
         )
+    state_raw = data.get("state", {})
+    if not isinstance(state_raw, dict):
+        raise ConfigError(f"{where}: [state] must be a table")
+    try:
+        state = StateSettings.model_validate(state_raw, strict=STRICT)
+    except ValidationError as exc:
+        raise ConfigError(f"{where}: [state]: {_describe_errors(exc)}") from None
     settings_raw = data.get("settings", {})
     issues_raw = data.get("issues", {})
     checks_raw = data.get("check", [])
@@ -370,7 +457,7 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
                 )
             disabled.append(ident)
         else:
-            check = _load_check(raw, index, types, where)
+            check = _load_check(raw, index, types, where, today)
             ident = check.id
             checks.append(check)
         if ident in seen:
@@ -382,15 +469,18 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         issues=issues,
         checks=tuple(checks),
         raw_text=text,
+        state=state,
         disabled_ids=tuple(disabled),
     )
 
 
-def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
+def load_config(
+    path: Path, env: Mapping[str, str] | None = None, *, today: date | None = None
+) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return parse_config(text, path, env)
+    return parse_config(text, path, env, today=today)

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from checker.engine.config import CheckConfig, Settings
@@ -50,11 +50,10 @@ class RunReport:
         return counts
 
     def exit_code(self) -> int:
-        """0 clean (unverifiable allowed), 1 drift, 3 no drift but errors."""
-        statuses = {r.status for r in self.results}
-        if Status.DRIFT in statuses:
+        """0 clean (unverifiable and waived drift allowed), 1 drift, 3 no drift but errors."""
+        if any(r.counts_as_drift for r in self.results):
             return 1
-        if Status.ERROR in statuses:
+        if any(r.status is Status.ERROR for r in self.results):
             return 3
         return 0
 
@@ -198,6 +197,7 @@ def run_one(check: CheckConfig, services: Services, sleep: Sleep = time.sleep) -
         duration_s=time.monotonic() - started,
         attempts=attempts,
         tags=check.tags,
+        waiver=check.waive,
     )
 
 
@@ -207,9 +207,14 @@ def run_checks(
     *,
     on_result: ProgressCallback | None = None,
     sleep: Sleep = time.sleep,
+    now: datetime | None = None,
 ) -> RunReport:
-    """Run ``checks`` concurrently; results come back in config order."""
-    started_at = utcnow()
+    """Run ``checks`` concurrently; results come back in config order.
+
+    ``now`` is when the run counts as started (the clock of simulated nights in tests); a
+    waiver holds if that day (UTC) is on or before its ``until``.
+    """
+    started_at = now or utcnow()
     started = time.monotonic()
     results: list[Result | None] = [None] * len(checks)
     done = 0
@@ -227,5 +232,10 @@ def run_checks(
     with ThreadPoolExecutor(max_workers=services.settings.concurrency) as pool:
         for future in [pool.submit(work, i) for i in range(len(checks))]:
             future.result()
-    final = tuple(r for r in results if r is not None)
+    today = started_at.astimezone(timezone.utc).date()
+    final = tuple(
+        replace(r, waived=r.waiver is not None and r.waiver.holds_on(today))
+        for r in results
+        if r is not None
+    )
     return RunReport(started_at=started_at, duration_s=time.monotonic() - started, results=final)

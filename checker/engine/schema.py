@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from checker.engine.config import Settings
+from checker.engine.config import Settings, StateSettings
 from checker.engine.matchers import Matcher
 from checker.engine.registry import registry
 from checker.outputs.issues.settings import IssueSettings
@@ -20,6 +20,16 @@ COMMON_PROPERTIES: dict[str, Any] = {
     "doc": {"type": "string", "description": "where the fact is documented"},
     "tags": {"type": "array", "items": {"type": "string"}},
     "enabled": {"type": "boolean", "default": True},
+    "waive": {
+        "type": "object",
+        "description": "an accepted deviation: reported, but failing nothing until the day after",
+        "additionalProperties": False,
+        "required": ["until", "reason"],
+        "properties": {
+            "until": {"type": "string", "format": "date", "description": "YYYY-MM-DD, last day"},
+            "reason": {"type": "string", "minLength": 1},
+        },
+    },
 }
 
 
@@ -68,6 +78,7 @@ def config_schema() -> dict[str, Any]:
         "properties": {
             "settings": settings,
             "issues": IssueSettings.model_json_schema(),
+            "state": StateSettings.model_json_schema(),
             "check": {"type": "array", "items": {"oneOf": variants}},
         },
         "$defs": defs,

@@ -6,6 +6,8 @@
     DIR/checks.toml         the configuration the run used, byte for byte
     DIR/report.json         the versioned JSON report
     DIR/report.md           the same report as Markdown
+    DIR/state.json          the run memory after this run: when each fact was last seen true
+                            (``last_ok_at``) and last seen at all (``last_verified_at``)
     DIR/evidence/NN-ID.txt  per check: every raw answer (RDAP/WHOIS text, DNS answers, API JSON),
                             each with the source asked and the time it answered
     DIR/SHA256SUMS          ``sha256sum -c SHA256SUMS`` verifies every file above
@@ -27,6 +29,8 @@ from checker import __version__
 from checker.engine.config import Config, ConfigError
 from checker.engine.model import Result, utcnow
 from checker.engine.runner import RunReport
+from checker.memory.history import RunMemory
+from checker.memory.state import encode
 from checker.outputs.escape import terminal_safe, visible_controls
 from checker.outputs.json_report import report_data
 from checker.outputs.markdown import render_markdown
@@ -45,6 +49,8 @@ Every file is plain text; no tool is needed to read it.
   checks.toml        the documented facts, exactly as the run read them
   report.md          the verdict on each fact (ok, drift, error, unverifiable), for people
   report.json        the same verdicts, machine-readable (schema_version {schema_version})
+  state.json         the run memory after this run: per fact, when it was last seen true
+                     (last_ok_at) and last seen at all (last_verified_at), and recent verdicts
   evidence/          one file per check: each raw answer the check saw (registry RDAP/WHOIS
                      text, DNS answers, API responses), with the source asked and the
                      time (UTC) it answered; control characters in an answer are shown
@@ -163,7 +169,9 @@ def _prepare(directory: Path) -> None:
             target.unlink()
 
 
-def write_bundle(directory: Path, config: Config, report: RunReport) -> None:
+def write_bundle(
+    directory: Path, config: Config, report: RunReport, memory: RunMemory | None = None
+) -> None:
     """Write the bundle (``--evidence DIR``)."""
     from checker.outputs.json_report import SCHEMA_VERSION
 
@@ -176,10 +184,13 @@ def write_bundle(directory: Path, config: Config, report: RunReport) -> None:
         ).encode("utf-8"),
         "checks.toml": config_bytes,
         "report.json": (
-            json.dumps(report_data(report), indent=2, ensure_ascii=False) + "\n"
+            json.dumps(report_data(report, memory=memory), indent=2, ensure_ascii=False) + "\n"
         ).encode("utf-8"),
-        "report.md": render_markdown(report).encode("utf-8"),
+        "report.md": render_markdown(report, memory).encode("utf-8"),
     }
+    if memory is not None:  # the state snapshot (run memory, issue #17)
+        snapshot = {**memory.to_json(), **encode(memory.state)}
+        contents["state.json"] = (json.dumps(snapshot, indent=1) + "\n").encode("utf-8")
     for index, result in enumerate(report.results, start=1):
         contents[evidence_filename(index, result.id)] = render_evidence(result).encode("utf-8")
     files = [BundleFile(name, sha256_hex(data), len(data)) for name, data in contents.items()]

@@ -48,12 +48,7 @@ def command(name: str, message: str = "", **properties: str) -> str:
 
 def overall_status(report: RunReport) -> str:
     """One word for the whole run: the worst verdict that affects the exit code."""
-    statuses = {r.status for r in report.results}
-    if Status.DRIFT in statuses:
-        return Status.DRIFT.value
-    if Status.ERROR in statuses:
-        return Status.ERROR.value
-    return Status.OK.value
+    return {1: Status.DRIFT.value, 3: Status.ERROR.value}.get(report.exit_code(), Status.OK.value)
 
 
 def mask_secrets(env: Mapping[str, str], stream: TextIO) -> None:

@@ -150,7 +150,11 @@ class IssueStore:
 
     def list_managed(self) -> list[ExistingIssue]:
         """Every issue with our label and our marker, open or closed, all pages; no PRs."""
-        found: list[ExistingIssue] = []
+        return [i for i in map(_existing, self.list_labelled()) if i is not None]
+
+    def list_labelled(self) -> list[dict[str, Any]]:
+        """Every issue (no PRs) carrying our label, open or closed, all pages, as GitHub's JSON."""
+        found: list[dict[str, Any]] = []
         url: str | None = f"/repos/{self.repository}/issues"
         params: dict[str, Any] | None = {"labels": self.label, "state": "all", "per_page": 100}
         for _ in range(MAX_PAGES):
@@ -166,13 +170,38 @@ class IssueStore:
                     f"issue sync: listing issues of {self.repository} gave no list",
                     transient=True,
                 )
-            for item in data:
-                issue = _existing(item)
-                if issue is not None:
-                    found.append(issue)
+            found += [i for i in data if isinstance(i, dict) and "pull_request" not in i]
             link = NEXT.search(str(headers.get("link", "")))
             url, params = (link.group(1), None) if link else (None, None)
         raise SyncError(f"issue sync: more than {MAX_PAGES} pages of labelled issues")
+
+    def read_issue(self, number: int) -> dict[str, Any]:
+        data = self.call(
+            f"read issue #{number}",
+            partial(self._get, f"/repos/{self.repository}/issues/{number}"),
+            idempotent=True,
+        )[1]
+        if not isinstance(data, dict):
+            raise SyncError(f"issue sync: issue #{number} gave no object", transient=True)
+        return data
+
+    def list_comments(self, number: int) -> list[str]:
+        """The bodies of an issue's comments (the first 100 pages' worth is plenty)."""
+        bodies: list[str] = []
+        url: str | None = f"/repos/{self.repository}/issues/{number}/comments"
+        params: dict[str, Any] | None = {"per_page": 100}
+        for _ in range(MAX_PAGES):
+            if url is None:
+                break
+            headers, data = self.call(
+                f"list comments of issue #{number}",
+                partial(self._get, url, params),
+                idempotent=True,
+            )
+            bodies += [str(c.get("body") or "") for c in data or [] if isinstance(c, dict)]
+            link = NEXT.search(str(headers.get("link", "")))
+            url, params = (link.group(1), None) if link else (None, None)
+        return bodies
 
     # --- writes ---------------------------------------------------------------------------------
     def create_label(self, colour: str, description: str) -> None:

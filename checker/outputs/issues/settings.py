@@ -36,6 +36,12 @@ class IssueSettings(BaseModel):
         le=60,
         description="seconds between write calls (GitHub asks for about 1 s)",
     )
+    unverified_after: int = Field(
+        default=7,
+        ge=1,
+        le=3650,
+        description="days without an ok or drift before a check gets a Cannot verify issue",
+    )
     max_rate_limit_wait: float = Field(
         default=60.0,
         ge=0,
