@@ -25,9 +25,11 @@ def load(path: Path) -> tuple[State, str | None]:
         return State(), f"state file {path}: cannot read ({exc}); starting with no history"
     try:
         return decode(json.loads(text)), None
+    except StateError as exc:
+        reason = str(exc)
     except (ValueError, RecursionError) as exc:
-        reason = f"not JSON ({exc})" if not isinstance(exc, StateError) else str(exc)
-        return State(), f"state file {path}: {reason}; starting with no history"
+        reason = f"not JSON ({exc})"
+    return State(), f"state file {path}: {reason}; starting with no history"
 
 
 def save(path: Path, state: State) -> None:

@@ -168,6 +168,14 @@ def _check(ident: str, data: Any, runs: tuple[datetime, ...]) -> CheckMemory:
 
 
 def decode(data: Any) -> State:
+    """The state in ``data`` (parsed JSON); StateError for anything else, whatever its shape."""
+    try:
+        return _decode(data)
+    except (TypeError, KeyError, AttributeError, IndexError, OverflowError) as exc:
+        raise StateError(f"malformed state ({type(exc).__name__})") from None
+
+
+def _decode(data: Any) -> State:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise StateError("not an infra-checker state")
     version = data.get("version")

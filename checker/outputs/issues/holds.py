@@ -70,7 +70,8 @@ def tell_held(
     numbers.update(open_numbers)
     by_id = {r.id: r for r in results}
     for check_id, key in sorted(held.items()):
-        number = open_numbers.get(check_id)
+        # A flapping check's issue is told whatever state it is held in; a waived one if open.
+        number = (numbers if key == "flapping" else open_numbers).get(check_id)
         if number is None:
             continue
         hidden = f"<!-- infra-checker:hold={key} -->"
