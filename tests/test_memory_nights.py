@@ -15,6 +15,7 @@ from cmarkgfm.cmark import Options
 
 from checker.outputs.dashboard import MARKER, TITLE, decode_state
 from tests.helpers import cli
+from tests.test_issues_sync import check
 from tests.world import World
 from tests.world.github import ISSUES_REPO, READ_ONLY_TOKEN, TOKEN
 
@@ -31,17 +32,6 @@ write_interval = 0
 max_rate_limit_wait = 5
 """
 BINDER = "jupyterhub/binderhub"
-
-
-def check(ident: str, repository: str, extra: str = "") -> str:
-    return f"""
-[[check]]
-id = "{ident}"
-type = "github.repository"
-description = "The repository {repository} exists"
-repository = "{repository}"
-{extra}
-"""
 
 
 HUB = check("hub-repo", "jupyterhub/jupyterhub")

@@ -9,7 +9,8 @@ bad night cannot wipe the history.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -68,7 +69,8 @@ def load(backend: Backend, config: Config, env: Mapping[str, str], *, dry_run: b
         backend.dashboard = dashboard
         backend.location = f"the status dashboard issue in {store.repository}"
         try:
-            backend.previous, warning = dashboard.load()
+            with _github_trouble_is_transient():
+                backend.previous, warning = dashboard.load()
         except SyncError as exc:
             if not exc.transient:
                 raise
@@ -138,9 +140,10 @@ def save(
         replayed = remember(replace(backend, previous=theirs), config, report)
         return body(_keep_issue_numbers(replayed, memory))
 
-    backend.dashboard.save(
-        rebuild, body(memory), keep_run_time=config.state.expected_every is not None
-    )
+    with _github_trouble_is_transient():
+        backend.dashboard.save(
+            rebuild, body(memory), keep_run_time=config.state.expected_every is not None
+        )
 
 
 def _keep_issue_numbers(replayed: RunMemory, ours: RunMemory) -> RunMemory:
@@ -157,6 +160,20 @@ def _keep_issue_numbers(replayed: RunMemory, ours: RunMemory) -> RunMemory:
     return replayed.with_state(State(replayed.state.runs, checks))
 
 
+@contextmanager
+def _github_trouble_is_transient() -> Iterator[None]:
+    """A write whose outcome GitHub left unclear: the next run (which re-reads) finishes it."""
+    from checker.outputs.issues.github_issues import AmbiguousWrite, SyncError
+
+    try:
+        yield
+    except AmbiguousWrite as exc:
+        raise SyncError(
+            f"run memory: {exc}; the next run re-reads GitHub and finishes the job",
+            transient=True,
+        ) from None
+
+
 def sync_memory_issues(
     memory: RunMemory,
     config: Config,
@@ -171,20 +188,21 @@ def sync_memory_issues(
     from checker.outputs.issues.sync import run_url, store_for
     from checker.outputs.issues.unverified import sync_unverified
 
-    run = RunInfo(report.started_at, run_url(env))
-    remembered = memory.backend != "none"
-    drift: Mapping[str, int] = {}
-    if held or remembered:
-        drift = tell_held(store_for(config, env, dry_run=False), report.results, held, run)
-    if not remembered:  # no history: nothing can have gone unverified for days
-        return memory
-    unverified = sync_unverified(
-        store_for(config, env, dry_run=False, suffix="-unverified"),
-        memory,
-        report.results,
-        configured=[*(c.id for c in config.checks), *config.disabled_ids],
-        days=config.issues.unverified_after,
-        run=run,
-        partial=partial,
-    )
-    return with_issues(memory, drift, unverified)
+    with _github_trouble_is_transient():
+        run = RunInfo(report.started_at, run_url(env))
+        remembered = memory.backend != "none"
+        drift: Mapping[str, int] = {}
+        if held or remembered:
+            drift = tell_held(store_for(config, env, dry_run=False), report.results, held, run)
+        if not remembered:  # no history: nothing can have gone unverified for days
+            return memory
+        unverified = sync_unverified(
+            store_for(config, env, dry_run=False, suffix="-unverified"),
+            memory,
+            report.results,
+            configured=[*(c.id for c in config.checks), *config.disabled_ids],
+            days=config.issues.unverified_after,
+            run=run,
+            partial=partial,
+        )
+        return with_issues(memory, drift, unverified)

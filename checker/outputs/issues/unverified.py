@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -125,8 +126,7 @@ def sync_unverified(
     for check_id, issues in by_check.items():
         open_ = sorted((t for t in issues if t.is_open), key=lambda t: t.number)
         for extra in open_[1:]:
-            store.comment(extra.number, f"Duplicate of #{open_[0].number}. Closing this one.")
-            store.edit_issue(extra.number, state="closed", state_reason="not_planned")
+            _close_duplicate(store, extra.number, open_[0].number)
         if open_:
             numbers[check_id] = open_[0].number
     for result in results:
@@ -164,13 +164,20 @@ def _create(store: IssueStore, result: Result, body: str) -> int:
     if not store.label_exists():
         store.create_label(LABEL_COLOUR, LABEL_DESCRIPTION)
     for _ in range(CREATE_ATTEMPTS):
-        try:
-            return store.create_issue(title_for(result.description), body, [store.label])
-        except AmbiguousWrite:
-            for tracked in _listing(store).get(result.id, []):
-                if tracked.is_open:
-                    return tracked.number
+        with suppress(AmbiguousWrite):  # it may have been created: the listing tells
+            store.create_issue(title_for(result.description), body, [store.label])
+        # Listing again also catches a concurrent run's copy: the oldest stays, others close.
+        open_ = sorted(t.number for t in _listing(store).get(result.id, []) if t.is_open)
+        for extra in open_[1:]:
+            _close_duplicate(store, extra, open_[0])
+        if open_:
+            return open_[0]
     raise SyncError(
         f"cannot-verify issue for {result.id!r}: GitHub kept failing to create it",
         transient=True,
     )
+
+
+def _close_duplicate(store: IssueStore, number: int, keep: int) -> None:
+    store.comment(number, f"Duplicate of #{keep}. Closing this one.")
+    store.edit_issue(number, state="closed", state_reason="not_planned")
