@@ -322,3 +322,12 @@ def test_bad_state_settings_exit_2(nights: Nights, state: str, key: str) -> None
     code, _, err = cli(["validate", "-c", str(nights.path)], {})
     assert code == 2 and err.count("\n") == 1
     assert "checks.toml" in err and "[state]" in err and f'"{key}"' in err
+
+
+def test_a_waived_check_gets_no_cannot_verify_issue(nights: Nights) -> None:
+    waive = 'waive = { until = "2026-06-30", reason = "registry redacts it; checked by hand" }'
+    binder = check("binder-repo", BINDER, waive)
+    nights.github.inject("status", status=503, path_prefix=f"/repos/{BINDER}")
+    for n in range(9):
+        nights.run(n, HUB, binder)
+    assert not nights.issues("infra-drift-unverified")

@@ -4,8 +4,9 @@
 would raise nothing. Such a fact gets an issue of its own (title "Cannot verify: ...", label
 ``<first label>-unverified``, identified by its own hidden marker), saying since when, the
 latest reason and what would make it verifiable. It is closed by the first run that sees the
-fact (``ok`` or ``drift``; a drift then has its drift issue), or when the check is removed.
-A create whose answer was lost is found by re-listing, copies are closed: never two open.
+fact (``ok`` or ``drift``; a drift then has its drift issue), when the check is waived (a
+waiver is one of the answers it suggests), or when the check is removed. A create whose answer
+was lost is found by re-listing, copies are closed: never two open.
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ def sync_unverified(
         check = memory.state.checks.get(result.id)
         issues = by_check.get(result.id, [])
         number = numbers.get(result.id)
-        if check is not None and needs_unverified_issue(check, now, days):
+        if check is not None and needs_unverified_issue(check, now, days) and not result.waived:
             if number is None:
                 body = body_for(result, check, run, days)
                 closed = max((t.number for t in issues), default=None)
@@ -143,13 +144,8 @@ def sync_unverified(
                 else:
                     number = _create(store, result, body)
                 numbers[result.id] = number
-        elif number is not None and result.status in VERIFIED:
-            store.comment(
-                number,
-                f"The fact was seen again at {stamp(now)} in {run.link} "
-                f"(`{result.status.value}`). Closing.",
-            )
-            store.edit_issue(number, state="closed", state_reason="completed")
+        elif number is not None and (result.status in VERIFIED or result.waived):
+            _close(store, number, result, run, now)
             del numbers[result.id]
     if not partial:
         for check_id in sorted(set(numbers) - set(configured)):
@@ -176,6 +172,17 @@ def _create(store: IssueStore, result: Result, body: str) -> int:
         f"cannot-verify issue for {result.id!r}: GitHub kept failing to create it",
         transient=True,
     )
+
+
+def _close(store: IssueStore, number: int, result: Result, run: RunInfo, now: datetime) -> None:
+    if result.status in VERIFIED:
+        seen = f"The fact was seen again at {stamp(now)} in {run.link} (`{result.status.value}`)."
+        store.comment(number, f"{seen} Closing.")
+        store.edit_issue(number, state="closed", state_reason="completed")
+        return
+    reason = markdown_inline(result.waiver.reason) if result.waiver else ""
+    store.comment(number, f"The check is waived ({reason}) as of {run.link}. Closing.")
+    store.edit_issue(number, state="closed", state_reason="not_planned")
 
 
 def _close_duplicate(store: IssueStore, number: int, keep: int) -> None:
