@@ -12,9 +12,10 @@ from pathlib import Path
 from bench.dns_delay import DelayedResolver, upstream_of
 from bench.harness import Measured, median, run_cli
 from bench.world import Template, candidate_templates, config_text, inject_latency, safe_env
-from checker.engine.config import ConfigError, parse_config
+from checker.engine.config import parse_config
 from checker.engine.context import make_services
 from checker.engine.runner import run_checks
+from checker.errors import ConfigError
 from tests.world import World
 
 CHECKS = 40

@@ -10,11 +10,14 @@ error, 3 no drift but some checks errored (or GitHub failed the issue sync for n
 from __future__ import annotations
 
 import argparse
+import enum
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+
+from checker.errors import ExitCode, FailOn, UsageError, UserError
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -25,15 +28,14 @@ if TYPE_CHECKING:
     from checker.engine.runner import RunReport
     from checker.memory.history import RunMemory
 
-EXIT_OK, EXIT_DRIFT, EXIT_USAGE, EXIT_ERRORS = 0, 1, 2, 3
-FORMATS = ("text", "json", "markdown")
-# What fails the run (a non-zero exit): "error" fails on drift or errors, "drift" on drift
-# only (a flaky night is reported, not failed), "never" only on usage or config errors.
-FAIL_ON = ("drift", "error", "never")
 
+class OutputFormat(str, enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
 
-class UsageError(Exception):
-    """Bad invocation: reported in one paragraph, exit 2."""
+    def __str__(self) -> str:
+        return self.value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,7 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     run = with_config(sub.add_parser("run", help="run the checks and report"))
-    run.add_argument("--format", "-f", choices=FORMATS, default="text", help="report format")
+    # argparse checks the strings (its usage message lists them); _run reads them as enums.
+    run.add_argument(
+        "--format",
+        "-f",
+        choices=[f.value for f in OutputFormat],
+        default="text",
+        help="report format",
+    )
     run.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
     run.add_argument(
         "--only",
@@ -86,8 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--fail-on",
-        choices=FAIL_ON,
-        default="error",
+        choices=[f.value for f in FailOn],
+        default=FailOn.ERROR.value,
         help="exit non-zero on drift or errors (error, the default), on drift only (drift), "
         "or only on usage/config errors (never)",
     )
@@ -128,28 +137,26 @@ def main(
     from checker.engine.model import utcnow
 
     now = (clock or utcnow)()
-    from checker.engine.config import ConfigError
-
     try:
         if args.command == "schema":
             from checker.engine.schema import config_schema_json
 
             sys.stdout.write(config_schema_json())
-            return EXIT_OK
+            return ExitCode.OK
         config = _load(args.config, env, now)
         if args.command == "validate":
             print(f"{args.config}: {len(config.checks)} checks, valid")
-            return EXIT_OK
+            return ExitCode.OK
         if args.command == "list":
             sys.stdout.write(render_list(config.checks))
-            return EXIT_OK
+            return ExitCode.OK
         return _run(args, config, env, now)
-    except (ConfigError, UsageError) as exc:
-        print(f"infra-checker: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except UserError as exc:
+        _say(exc)
+        return ExitCode.USAGE
     except KeyboardInterrupt:
         print("infra-checker: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as exc:  # a bug: one readable line, never a traceback nor exit 1 (drift)
         from checker.outputs.escape import terminal_safe
 
@@ -159,7 +166,15 @@ def main(
             "judged from it. Please report this at the infra-checker issue tracker.",
             file=sys.stderr,
         )
-        return EXIT_USAGE
+        return ExitCode.USAGE
+
+
+def _say(exc: UserError) -> None:
+    """A user error in one paragraph: its message may quote the file or a service (line
+    breaks, terminal escapes), and is made terminal-safe here, where it is printed."""
+    from checker.outputs.escape import terminal_safe
+
+    print(f"infra-checker: {terminal_safe(str(exc))}", file=sys.stderr)
 
 
 def _load(path: Path, env: Mapping[str, str], now: datetime) -> Config:
@@ -209,8 +224,10 @@ def _progress(stream: TextIO) -> Callable[[Result, int, int], None]:
     return show
 
 
-def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str], now: datetime) -> int:
-    from checker.engine.config import ConfigError
+def _run(
+    args: argparse.Namespace, config: Config, env: Mapping[str, str], now: datetime
+) -> ExitCode:
+    fmt, fail_on = OutputFormat(args.format), FailOn(args.fail_on)
     from checker.engine.context import make_services
     from checker.engine.runner import run_checks
     from checker.outputs import memory as run_memory
@@ -218,7 +235,7 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str], now: 
 
     # Workflow commands are only honoured at the start of a log line: keep them off a JSON or
     # Markdown report on stdout (the action writes its report to a file, leaving stdout free).
-    commands = sys.stdout if args.output is not None or args.format == "text" else sys.stderr
+    commands = sys.stdout if args.output is not None or fmt is OutputFormat.TEXT else sys.stderr
     if in_github_actions(env):
         mask_secrets(env, commands)
     config = with_labels(config, args.label)
@@ -241,19 +258,19 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str], now: 
     on_result = _progress(sys.stderr) if sys.stderr.isatty() else None
     report = run_checks(checks, services, on_result=on_result, now=now)
     memory = run_memory.remember(backend, config, report)
-    _emit(report, args.format, args.output, env, memory)
-    announce(report, config, env, commands, fail_on=args.fail_on, report_path=args.output)
+    _emit(report, fmt, args.output, env, memory)
+    announce(report, config, env, commands, fail_on=fail_on, report_path=args.output)
     code = report.exit_code()
     # Issues and the evidence bundle each get their chance, whichever of them fails: a disk
     # problem must not keep a drift from its issue, nor a token problem an auditor's bundle.
-    sync_failure: ConfigError | None = None
+    sync_failure: UserError | None = None
     if sync_issues:
         try:
             code, memory = _sync(config, report, env, args, code, memory)
-        except ConfigError as exc:
+        except UserError as exc:
             sync_failure = exc
     if not args.dry_run:
-        from checker.outputs.issues.github_issues import SyncError
+        from checker.errors import SyncError
         from checker.outputs.issues.render import RunInfo
         from checker.outputs.issues.sync import run_url
 
@@ -264,8 +281,8 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str], now: 
             if not exc.transient:
                 sync_failure = sync_failure or exc
             else:
-                print(f"infra-checker: {exc}", file=sys.stderr)
-                code = code if code == EXIT_DRIFT else EXIT_ERRORS
+                _say(exc)
+                code = code if code is ExitCode.DRIFT else ExitCode.ERRORS
     if args.keepalive:
         from checker.outputs.keepalive import keep_alive
 
@@ -276,7 +293,7 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str], now: 
         write_bundle(args.evidence, config, report, memory)
     if sync_failure is not None:
         raise sync_failure
-    return apply_fail_on(code, args.fail_on)
+    return fail_on.exit_code(code)
 
 
 def _sync(
@@ -284,14 +301,14 @@ def _sync(
     report: RunReport,
     env: Mapping[str, str],
     args: argparse.Namespace,
-    code: int,
+    code: ExitCode,
     memory: RunMemory,
-) -> tuple[int, RunMemory]:
+) -> tuple[ExitCode, RunMemory]:
     """Sync the issues; GitHub's passing trouble counts as an error of the run (exit 3).
 
     Held checks (a waived drift, a flapping check) are kept out of the drift-issue sync and
     told once instead; the cannot-verify issues follow."""
-    from checker.outputs.issues.github_issues import SyncError
+    from checker.errors import SyncError
     from checker.outputs.issues.holds import holds, without_held
     from checker.outputs.issues.sync import sync
     from checker.outputs.memory import sync_memory_issues
@@ -304,8 +321,8 @@ def _sync(
     except SyncError as exc:
         if not exc.transient:
             raise
-        print(f"infra-checker: {exc}", file=sys.stderr)
-        return (code if code == EXIT_DRIFT else EXIT_ERRORS), memory
+        _say(exc)
+        return (code if code is ExitCode.DRIFT else ExitCode.ERRORS), memory
     return code, memory
 
 
@@ -323,12 +340,6 @@ def _preflight_output(output: Path) -> None:
         raise UsageError(f"--output {output}: cannot write: permission denied")
 
 
-def apply_fail_on(code: int, fail_on: str) -> int:
-    if fail_on == "never" or (fail_on == "drift" and code == EXIT_ERRORS):
-        return EXIT_OK
-    return code
-
-
 def with_labels(config: Config, labels: Sequence[str]) -> Config:
     """``--label`` replaces the [issues] labels, validated like the file's."""
     if not labels:
@@ -337,7 +348,7 @@ def with_labels(config: Config, labels: Sequence[str]) -> Config:
 
     from pydantic import ValidationError
 
-    from checker.outputs.issues.settings import IssueSettings
+    from checker.engine.settings import IssueSettings
 
     try:
         issues = IssueSettings.model_validate({**config.issues.model_dump(), "labels": labels})
@@ -347,12 +358,14 @@ def with_labels(config: Config, labels: Sequence[str]) -> Config:
     return replace(config, issues=issues)
 
 
-def render(report: RunReport, fmt: str, *, colour: bool, memory: RunMemory | None = None) -> str:
-    if fmt == "json":
+def render(
+    report: RunReport, fmt: OutputFormat, *, colour: bool, memory: RunMemory | None = None
+) -> str:
+    if fmt is OutputFormat.JSON:
         from checker.outputs.json_report import render_json
 
         return render_json(report, memory)
-    if fmt == "markdown":
+    if fmt is OutputFormat.MARKDOWN:
         from checker.outputs.markdown import render_markdown
 
         return render_markdown(report, memory)
@@ -363,7 +376,7 @@ def render(report: RunReport, fmt: str, *, colour: bool, memory: RunMemory | Non
 
 def _emit(
     report: RunReport,
-    fmt: str,
+    fmt: OutputFormat,
     output: Path | None,
     env: Mapping[str, str],
     memory: RunMemory | None = None,

@@ -31,9 +31,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.engine.config import Config, ConfigError, parse_config
+from checker.engine.config import Config, parse_config
 from checker.engine.model import Evidence, Result, Status
 from checker.engine.runner import RunReport
+from checker.errors import UserError
 from checker.outputs.issues.render import parse_marker
 from checker.outputs.issues.sync import sync
 from tests.world import World
@@ -156,7 +157,7 @@ class Nights:
         try:
             with redirect_stderr(io.StringIO()):
                 sync(self.config(), report, self.env(), dry_run=False, partial=False)
-        except ConfigError:  # SyncError is one: the sync said it could not finish
+        except UserError:  # SyncError is one: the sync said it could not finish
             return False
         return True
 
@@ -256,7 +257,7 @@ def memory_night(nights: Nights, report: RunReport) -> bool:
             sync(config, without_held(report, held), env, dry_run=False, partial=False)
             memory = run_memory.sync_memory_issues(memory, config, report, env, held, partial=False)
             run_memory.save(backend, memory, config, report, "a local run")
-    except ConfigError:
+    except UserError:
         return False
     return True
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 from checker.engine.config import load_config
+from demo.run import DELETED_IMAGE, MOVED_NAMESERVERS, run_demo
 from tests.world import World
-from tests.world.demo import DELETED_IMAGE, MOVED_NAMESERVERS, run_demo
 from tests.world.project_config import PROJECT_CONFIG
 
 STATUSES = ("ok ", "drift ", "error ", "unverifiable ")

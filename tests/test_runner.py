@@ -9,12 +9,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from checker.engine.config import CheckConfig, Settings
+from checker.engine.config import CheckConfig
 from checker.engine.context import CheckContext, make_services
 from checker.engine.matchers import coerce
 from checker.engine.model import CheckError, Observation, Status, Unverifiable
 from checker.engine.registry import CheckType
 from checker.engine.runner import run_checks, run_one
+from checker.engine.settings import Settings
 from tests.helpers import run_single
 from tests.world import World
 

@@ -7,196 +7,35 @@ exit code 2; nobody ever sees a traceback for bad input.
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PositiveFloat,
-    PositiveInt,
-    ValidationError,
-    field_validator,
-)
+from pydantic import BaseModel, ValidationError
 
+from checker.engine.header import CHECK_ID, KINDS, REQUIRED, CheckHeader
 from checker.engine.matchers import Matcher, coerce
 from checker.engine.model import Waiver, utcnow
 from checker.engine.registry import CheckType, RegistryError, registry
-from checker.outputs.escape import terminal_safe
-from checker.outputs.issues.settings import IssueSettings
+from checker.engine.settings import ENV_OVERRIDES, IssueSettings, Settings, StateSettings
+from checker.errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 in CI
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-CHECK_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-COMMON_KEYS = frozenset({"id", "type", "description", "doc", "tags", "expect", "enabled", "waive"})
+COMMON_KEYS = frozenset({*CheckHeader.model_fields, "expect"})
 # A waiver is a decision with an end, reviewed at least yearly: never "until 9999".
 WAIVER_MAX_DAYS = 366
 # TOML values are typed already: `retries = false` or `timeout = true` is a mistake to report,
 # not a number to coerce (pydantic's lax mode reads them as 0 and 1), and the JSON Schema
 # editors use says the same.
 STRICT = True
-
-
-class ConfigError(Exception):
-    """Bad input: the message is meant for a person, as is.
-
-    It is kept to one line even when it quotes a key or value from the file that holds line
-    breaks or terminal escapes, so the CLI's one-paragraph promise holds for any input.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(terminal_safe(message))
-
-
-def parse_host_port(text: str, default_port: int) -> tuple[str, int]:
-    """Split ``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address."""
-    text = text.strip()
-    if not text:
-        raise ValueError("empty address")
-    if text.startswith("["):
-        host, sep, rest = text[1:].partition("]")
-        if not sep:
-            raise ValueError(f"{text!r}: missing ']'")
-        port_text = rest.removeprefix(":") if rest else ""
-    elif text.count(":") == 1:
-        host, port_text = text.split(":")
-    else:
-        host, port_text = text, ""
-    if not host:
-        raise ValueError(f"{text!r}: missing host")
-    if port_text:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ValueError(f"{text!r}: port must be a number from 1 to 65535")
-        return host, int(port_text)
-    return host, default_port
-
-
-def _check_url(value: str | None) -> str | None:
-    if value is not None and not re.match(r"^https?://[^\s/]+", value):
-        raise ValueError(f"{value!r} is not an http(s) URL")
-    return value.rstrip("/") if value is not None else None
-
-
-class Endpoints(BaseModel):
-    """Where each service lives: the public defaults, or a mirror, GitHub Enterprise, a resolver."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    github_api: str = "https://api.github.com"
-    quay: str = "https://quay.io"
-    dockerhub: str = "https://hub.docker.com"
-    gcp: str | None = None
-    rdap: str | None = Field(
-        default=None, description="RDAP base URL; default: found via the IANA bootstrap file"
-    )
-    rdap_bootstrap: str = "https://data.iana.org/rdap/dns.json"
-    whois_server: str | None = Field(
-        default=None, description="host[:port] used for every WHOIS query; default: IANA referral"
-    )
-    dns_resolvers: list[str] = Field(
-        default_factory=list, description="ip[:port] list; default: the system resolver"
-    )
-
-    _urls = field_validator("github_api", "quay", "dockerhub", "gcp", "rdap", "rdap_bootstrap")(
-        _check_url
-    )
-
-    @field_validator("whois_server")
-    @classmethod
-    def _whois(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_host_port(value, 43)
-        return value
-
-    @field_validator("dns_resolvers")
-    @classmethod
-    def _resolvers(cls, values: list[str]) -> list[str]:
-        for value in values:
-            host, _ = parse_host_port(value, 53)
-            try:
-                ipaddress.ip_address(host)
-            except ValueError:
-                raise ValueError(f"{value!r}: a resolver must be an IP address") from None
-        return values
-
-    def resolver_addresses(self) -> list[tuple[str, int]]:
-        return [parse_host_port(v, 53) for v in self.dns_resolvers]
-
-    def whois_address(self) -> tuple[str, int] | None:
-        return parse_host_port(self.whois_server, 43) if self.whois_server else None
-
-
-class Settings(BaseModel):
-    """How checks run."""
-
-    # Upper bounds keep every wait a real number of seconds a nightly job can afford
-    # (an infinite confirm_delay would sleep forever; 1e300 overflows the clock).
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    timeout: PositiveFloat = Field(
-        default=20.0, le=3600, description="hard deadline per check attempt (s)"
-    )
-    concurrency: PositiveInt = Field(default=8, le=256, description="checks running at once")
-    retries: int = Field(default=2, ge=0, le=10, description="retries of an error result")
-    retry_backoff: float = Field(
-        default=1.0, ge=0, le=600, description="first backoff (s), doubling"
-    )
-    max_retry_wait: float = Field(
-        default=30.0, ge=0, le=3600, description="longest Retry-After honoured before giving up (s)"
-    )
-    confirm_delay: float = Field(
-        default=2.0, ge=0, le=600, description="pause before re-running a drift to confirm it (s)"
-    )
-    max_response_bytes: PositiveInt = Field(
-        default=5_000_000, description="largest response body read from any service"
-    )
-    endpoints: Endpoints = Field(default_factory=Endpoints)
-
-
-DURATION = re.compile(r"^(?P<n>[1-9][0-9]{0,5})(?P<unit>[mhd])$")
-UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
-
-
-class StateSettings(BaseModel):
-    """The ``[state]`` table: where run memory lives and how much of it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    backend: Literal["auto", "file", "github-issue", "none"] = Field(
-        default="auto",
-        description="auto: github-issue when issue sync is on, else file",
-    )
-    path: str | None = Field(
-        default=None, description="file backend; default .infra-checker/state.json beside it"
-    )
-    history: int = Field(default=30, ge=1, le=1000, description="runs remembered per check")
-    expected_every: str | None = Field(
-        default=None, description='how often runs are expected, e.g. "24h" (m, h or d)'
-    )
-
-    @field_validator("expected_every")
-    @classmethod
-    def _every(cls, value: str | None) -> str | None:
-        if value is not None and not DURATION.match(value):
-            raise ValueError(f'{value!r} is not a duration such as "30m", "24h" or "7d"')
-        return value
-
-    def interval(self) -> timedelta | None:
-        match = DURATION.match(self.expected_every or "")
-        if match is None:
-            return None
-        return timedelta(seconds=int(match["n"]) * UNIT_SECONDS[match["unit"]])
 
 
 @dataclass(frozen=True)
@@ -228,17 +67,6 @@ class Config:
     # Checks written down but switched off (enabled = false): not run, and their drift issues
     # are left as they are (only a check removed from the file has its issue closed).
     disabled_ids: tuple[str, ...] = ()
-
-
-ENV_OVERRIDES: Mapping[str, str] = {
-    "GITHUB_API_URL": "github_api",
-    "CHECKER_DNS_RESOLVERS": "dns_resolvers",
-    "CHECKER_WHOIS_SERVER": "whois_server",
-    "CHECKER_RDAP_URL": "rdap",
-    "CHECKER_QUAY_URL": "quay",
-    "CHECKER_DOCKERHUB_URL": "dockerhub",
-    "CHECKER_GCP_ENDPOINT": "gcp",
-}
 
 
 def _describe_errors(exc: ValidationError, prefix: Sequence[str | int] = ()) -> str:
@@ -274,14 +102,34 @@ def _check_label(raw: Mapping[str, Any], index: int) -> str:
     return f'check "{ident}"' if isinstance(ident, str) and ident else f"check #{index + 1}"
 
 
-def _waiver(raw: Any, label: str, today: date) -> Waiver | None:
+def _check_type(type_name: str, types: Mapping[str, CheckType[Any]], label: str) -> CheckType[Any]:
+    if type_name not in types:
+        known = ", ".join(types)
+        raise ConfigError(f'{label}: key "type": unknown check type "{type_name}" (known: {known})')
+    return types[type_name]
+
+
+def _header(raw: dict[str, Any], label: str, types: Mapping[str, CheckType[Any]]) -> CheckHeader:
+    """The keys every check has. The first problem is reported: a required key, the id, the
+    type, then the others."""
+    try:
+        return CheckHeader.model_validate(raw, strict=STRICT)
+    except ValidationError as exc:
+        errors = {str(err["loc"][0]): err for err in exc.errors()}
+    for key in REQUIRED:
+        if key in errors and errors[key]["type"] != "kebab_case":
+            raise ConfigError(f'{label}: missing required key "{key}" (a non-empty string)')
+    if "id" in errors:
+        raise ConfigError(f'{label}: key "id": {errors["id"]["msg"]}')
+    _check_type(raw["type"], types, label)
+    key, err = next(iter(errors.items()))
+    raise ConfigError(f'{label}: key "{key}": {KINDS.get(key, err["msg"])}')
+
+
+def _waiver(raw: dict[str, Any] | None, label: str, today: date) -> Waiver | None:
     """``waive = { until = "YYYY-MM-DD", reason = "..." }``; both keys required."""
     if raw is None:
         return None
-    if not isinstance(raw, dict):
-        raise ConfigError(
-            f'{label}: key "waive": must be a table {{ until = "YYYY-MM-DD", reason = "..." }}'
-        )
     unknown = sorted(set(raw) - {"until", "reason"})
     if unknown:
         raise ConfigError(f'{label}: unknown key "waive.{unknown[0]}" (waive has until, reason)')
@@ -293,7 +141,7 @@ def _waiver(raw: Any, label: str, today: date) -> Waiver | None:
             until = date.fromisoformat(until)
         except ValueError:
             until = None
-    if not isinstance(until, date) or hasattr(until, "hour"):  # TOML datetimes are dates too
+    if not isinstance(until, date) or isinstance(until, datetime):
         raise ConfigError(f'{label}: key "waive.until": must be a date written YYYY-MM-DD')
     latest = today + timedelta(days=WAIVER_MAX_DAYS)
     if until > latest:
@@ -314,27 +162,9 @@ def _load_check(
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: check #{index + 1}: each [[check]] must be a table")
     label = f"{where}: {_check_label(raw, index)}"
-    for key in ("id", "type", "description"):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise ConfigError(f'{label}: missing required key "{key}" (a non-empty string)')
-    ident, type_name = raw["id"], raw["type"]
-    if not CHECK_ID.match(ident):
-        raise ConfigError(
-            f'{label}: key "id": must be kebab-case (lowercase letters, digits, single dashes); '
-            "it is the stable identity of the check's drift issue"
-        )
-    if type_name not in types:
-        known = ", ".join(types)
-        raise ConfigError(f'{label}: key "type": unknown check type "{type_name}" (known: {known})')
-    check_type = types[type_name]
-    if not isinstance(raw.get("enabled", True), bool):
-        raise ConfigError(f'{label}: key "enabled": must be true or false')
-    doc = raw.get("doc", "")
-    tags = raw.get("tags", [])
-    if not isinstance(doc, str):
-        raise ConfigError(f'{label}: key "doc": must be a string')
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise ConfigError(f'{label}: key "tags": must be a list of strings')
+    header = _header(raw, label, types)
+    type_name = header.type
+    check_type = _check_type(type_name, types, label)
     param_data = {k: v for k, v in raw.items() if k not in COMMON_KEYS}
     try:
         params = check_type.params.model_validate(param_data, strict=STRICT)
@@ -344,10 +174,9 @@ def _load_check(
     if not isinstance(expect_raw, dict):
         raise ConfigError(f'{label}: key "expect": must be a table of field = matcher')
     expect: dict[str, Matcher] = {}
-    try:
-        defaults = {k: coerce(v) for k, v in check_type.default_expect(params).items()}
-    except ValidationError as exc:  # a plugin's defaults are its author's bug, still say so
-        raise ConfigError(f"{label}: default expectations of {type_name}: {exc}") from None
+    defaults = dict(check_type.default_expect(params))
+    if not all(isinstance(m, Matcher) for m in defaults.values()):  # a plugin's bug: say so
+        raise ConfigError(f"{label}: default expectations of {type_name} are not Matchers")
     for name, value in expect_raw.items():
         if name not in check_type.fields:
             fields = ", ".join(check_type.fields)
@@ -365,15 +194,15 @@ def _load_check(
             f"(fields: {', '.join(check_type.fields)})"
         )
     return CheckConfig(
-        id=ident,
+        id=header.id,
         type=type_name,
-        description=raw["description"].strip(),
-        doc=doc,
-        tags=tuple(tags),
+        description=header.description.strip(),
+        doc=header.doc,
+        tags=tuple(header.tags),
         params=params,
         expect=merged,
         check_type=check_type,
-        waive=_waiver(raw.get("waive"), label, today),
+        waive=_waiver(header.waive, label, today),
     )
 
 

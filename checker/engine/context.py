@@ -8,9 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from checker.engine.config import Settings
 from checker.engine.model import CheckError
-from checker.net.http import HttpClient
+from checker.engine.settings import Settings
 
 T = TypeVar("T")
 
@@ -21,7 +20,6 @@ class Services:
 
     settings: Settings
     env: Mapping[str, str]
-    http: HttpClient
     _cache: dict[str, Any] = field(default_factory=dict)
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
@@ -56,15 +54,10 @@ class Services:
 class CheckContext:
     services: Services
     deadline: float
-    check_id: str = ""
 
     @property
     def settings(self) -> Settings:
         return self.services.settings
-
-    @property
-    def http(self) -> HttpClient:
-        return self.services.http
 
     @property
     def env(self) -> Mapping[str, str]:
@@ -79,11 +72,4 @@ class CheckContext:
 
 
 def make_services(settings: Settings, env: Mapping[str, str]) -> Services:
-    from checker import __version__
-
-    http = HttpClient(
-        user_agent=f"infra-checker/{__version__}",
-        max_bytes=settings.max_response_bytes,
-        pool_size=settings.concurrency,
-    )
-    return Services(settings=settings, env=env, http=http)
+    return Services(settings=settings, env=env)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from checker.engine.config import CheckConfig, Settings
+from checker.engine.config import CheckConfig
 from checker.engine.context import CheckContext, Services
 from checker.engine.matchers import show
 from checker.engine.model import (
@@ -32,6 +32,8 @@ from checker.engine.model import (
     Unverifiable,
     utcnow,
 )
+from checker.engine.settings import Settings
+from checker.errors import ExitCode
 
 ProgressCallback = Callable[[Result, int, int], None]
 Sleep = Callable[[float], None]
@@ -49,13 +51,14 @@ class RunReport:
             counts[result.status.value] += 1
         return counts
 
-    def exit_code(self) -> int:
-        """0 clean (unverifiable and waived drift allowed), 1 drift, 3 no drift but errors."""
+    def exit_code(self) -> ExitCode:
+        """OK clean (unverifiable and waived drift allowed), DRIFT, ERRORS when no drift but
+        errors."""
         if any(r.counts_as_drift for r in self.results):
-            return 1
+            return ExitCode.DRIFT
         if any(r.status is Status.ERROR for r in self.results):
-            return 3
-        return 0
+            return ExitCode.ERRORS
+        return ExitCode.OK
 
 
 def judge(check: CheckConfig, observation: Observation) -> tuple[Status, str]:
@@ -149,7 +152,7 @@ def _scrubbed(attempt: _Attempt) -> _Attempt:
 
 def _attempt_with_deadline(check: CheckConfig, services: Services) -> _Attempt:
     timeout = services.settings.timeout
-    ctx = CheckContext(services=services, deadline=time.monotonic() + timeout, check_id=check.id)
+    ctx = CheckContext(services=services, deadline=time.monotonic() + timeout)
     box: list[_Attempt] = []
     worker = threading.Thread(
         target=lambda: box.append(_scrubbed(_observe(check, ctx))),

@@ -5,32 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from checker.engine.config import Settings, StateSettings
+from checker.engine.header import REQUIRED, CheckHeader
 from checker.engine.matchers import Matcher
 from checker.engine.registry import registry
-from checker.outputs.issues.settings import IssueSettings
+from checker.engine.settings import IssueSettings, Settings, StateSettings
 
-COMMON_PROPERTIES: dict[str, Any] = {
-    "id": {
-        "type": "string",
-        "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
-        "description": "stable kebab-case id; the identity of the check's drift issue",
-    },
-    "description": {"type": "string", "description": "the documented fact, in one sentence"},
-    "doc": {"type": "string", "description": "where the fact is documented"},
-    "tags": {"type": "array", "items": {"type": "string"}},
-    "enabled": {"type": "boolean", "default": True},
-    "waive": {
-        "type": "object",
-        "description": "an accepted deviation: reported, but failing nothing until the day after",
-        "additionalProperties": False,
-        "required": ["until", "reason"],
-        "properties": {
-            "until": {"type": "string", "format": "date", "description": "YYYY-MM-DD, last day"},
-            "reason": {"type": "string", "minLength": 1},
-        },
-    },
-}
+# The keys every check has, from the model that validates them.
+COMMON_PROPERTIES: dict[str, Any] = CheckHeader.model_json_schema()["properties"]
 
 
 def _check_schema(name: str) -> dict[str, Any]:
@@ -50,7 +31,7 @@ def _check_schema(name: str) -> dict[str, Any]:
         "title": name,
         "description": check_type.summary,
         "additionalProperties": False,
-        "required": ["id", "type", "description", *params.get("required", [])],
+        "required": [*REQUIRED, *params.get("required", [])],
         "properties": {
             **COMMON_PROPERTIES,
             "type": {"const": name},

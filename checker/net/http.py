@@ -21,14 +21,19 @@ import threading
 import time
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from checker import __version__
 from checker.engine.model import CheckError, Evidence, utcnow
 
 if TYPE_CHECKING:
     import requests
 
+    from checker.engine.context import CheckContext
+
 CHUNK = 64 * 1024
+USER_AGENT = f"infra-checker/{__version__}"
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -78,7 +83,7 @@ class HttpResponse:
     status: int
     headers: Mapping[str, str]
     body: bytes
-    fetched_at_iso: str
+    fetched_at: datetime
 
     @property
     def text(self) -> str:
@@ -146,6 +151,7 @@ class HttpResponse:
         media = self.headers.get("content-type", "application/octet-stream").split(";")[0]
         return Evidence(
             source=f"GET {self.url} -> HTTP {self.status}",
+            fetched_at=self.fetched_at,
             excerpt=self.text[:2000],
             raw=self.text,
             media_type=media,
@@ -276,7 +282,7 @@ class HttpClient:
                     status=resp.status_code,
                     headers=lower_headers,
                     body=body,
-                    fetched_at_iso=utcnow().isoformat(),
+                    fetched_at=utcnow(),
                 )
         except requests.Timeout:
             raise CheckError(f"{url}: timed out after {timeout:.1f} s") from None
@@ -295,6 +301,20 @@ class HttpClient:
                 f"{url}: {what}{hint}", retry_after=wait, evidence=(response.evidence(),)
             )
         return response
+
+
+def http_client(ctx: CheckContext) -> HttpClient:
+    """The run's one HTTP client (one connection pool), shared by every check."""
+    settings = ctx.settings
+
+    def build() -> HttpClient:
+        return HttpClient(
+            user_agent=USER_AGENT,
+            max_bytes=settings.max_response_bytes,
+            pool_size=settings.concurrency,
+        )
+
+    return ctx.services.shared("http", build)
 
 
 def short_reason(exc: BaseException) -> str:
@@ -320,6 +340,3 @@ def short_reason(exc: BaseException) -> str:
         if marker.lower() in str(exc).lower() or marker.lower() in text.lower():
             return marker.lower()
     return text[:200]
-
-
-_short_reason = short_reason  # the name other modules imported first

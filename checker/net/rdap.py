@@ -20,14 +20,14 @@ from typing import Any
 
 from checker.engine.context import CheckContext
 from checker.engine.model import CheckError, Evidence
-from checker.net.http import HttpResponse
+from checker.net.dates import parse_iso_date
+from checker.net.http import HttpResponse, http_client
 from checker.net.registration import (
     ContactBuilder,
     Contacts,
     Registration,
     merge_contacts,
     normalise_hosts,
-    parse_iso_date,
 )
 
 ACCEPT = {"Accept": "application/rdap+json, application/json;q=0.9"}
@@ -55,7 +55,9 @@ def base_url(domain: str, ctx: CheckContext, *, deadline: float) -> str | None:
 
 
 def _load_bootstrap(url: str, ctx: CheckContext, deadline: float) -> dict[str, str]:
-    response = ctx.http.get(url, timeout=_time_left(url, ctx, deadline, "IANA RDAP bootstrap"))
+    response = http_client(ctx).get(
+        url, timeout=_time_left(url, ctx, deadline, "IANA RDAP bootstrap")
+    )
     if response.status != 200:
         raise CheckError(
             f"IANA RDAP bootstrap {url} answered HTTP {response.status}",
@@ -129,7 +131,7 @@ def _time_left(url: str, ctx: CheckContext, deadline: float, what: str = "RDAP")
 
 
 def _get(url: str, ctx: CheckContext, deadline: float) -> HttpResponse:
-    response = ctx.http.get(url, timeout=_time_left(url, ctx, deadline), headers=ACCEPT)
+    response = http_client(ctx).get(url, timeout=_time_left(url, ctx, deadline), headers=ACCEPT)
     if response.status == 404:
         _check_not_found(response)
     elif response.status != 200:

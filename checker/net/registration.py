@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from checker.engine.model import Evidence
 
@@ -61,20 +61,6 @@ def normalise_host(name: str) -> str:
 
 def normalise_hosts(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({h for h in (normalise_host(n) for n in names) if h}))
-
-
-def as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-
-
-def parse_iso_date(text: str) -> datetime | None:
-    """RDAP event dates are RFC 3339; servers add fractions of any length or omit the zone
-    (Python 3.10's ``fromisoformat`` only takes 3 or 6 fraction digits: drop them)."""
-    cleaned = re.sub(r"\.\d+", "", text.strip()).replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        return as_utc(datetime.fromisoformat(cleaned))
-    except ValueError:
-        return None
 
 
 def is_redaction(value: str) -> bool:

@@ -23,14 +23,13 @@ from typing import Any
 
 from checker.engine.context import CheckContext
 from checker.engine.model import CheckError, Evidence, Unverifiable, utcnow
+from checker.net.dates import as_utc, parse_iso_date
 from checker.net.registration import (
     ContactBuilder,
     Contacts,
     Registration,
-    as_utc,
     merge_contacts,
     normalise_hosts,
-    parse_iso_date,
 )
 
 IANA_SERVER = "whois.iana.org"

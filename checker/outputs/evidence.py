@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from checker import __version__
-from checker.engine.config import Config, ConfigError
+from checker.engine.config import Config
 from checker.engine.model import Result, utcnow
 from checker.engine.runner import RunReport
+from checker.errors import UsageError
 from checker.memory.history import RunMemory
 from checker.memory.state import encode
 from checker.outputs.escape import terminal_safe, visible_controls
@@ -144,14 +145,14 @@ def preflight_bundle(directory: Path) -> list[str]:
     files of an earlier bundle there, which writing replaces."""
     try:
         if directory.exists() and not directory.is_dir():
-            raise ConfigError(f"--evidence {directory}: exists and is not a directory")
+            raise UsageError(f"--evidence {directory}: exists and is not a directory")
         if not directory.exists() or not any(directory.iterdir()):
             return []
     except OSError as exc:
-        raise ConfigError(f"--evidence {directory}: cannot read: {exc}") from None
+        raise UsageError(f"--evidence {directory}: cannot read: {exc}") from None
     previous = _previous_files(directory)
     if previous is None:
-        raise ConfigError(
+        raise UsageError(
             f"--evidence {directory}: directory is not empty and holds no earlier evidence "
             "bundle; choose a new or empty directory"
         )
@@ -214,4 +215,4 @@ def write_bundle(
         (directory / SUMS).write_text(sums, encoding="utf-8")
         (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"--evidence {directory}: cannot write: {exc}") from None
+        raise UsageError(f"--evidence {directory}: cannot write: {exc}") from None

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from urllib.parse import quote
 
 from checker.engine.config import Config
+from checker.engine.settings import REPOSITORY
 from checker.net.github_client import Failure, build_github, describe_failure, token_from
-from checker.outputs.issues.settings import REPOSITORY
 
 # GITHUB_WORKFLOW_REF: "owner/repo/.github/workflows/nightly.yml@refs/heads/main"
 WORKFLOW_REF = re.compile(r"^[^/]+/[^/]+/\.github/workflows/(?P<file>[^@/]+)@")

@@ -60,8 +60,8 @@ def load(backend: Backend, config: Config, env: Mapping[str, str], *, dry_run: b
         if warning:
             warn(warning)
     elif backend.kind == "github-issue":
+        from checker.errors import SyncError
         from checker.outputs.issues.dashboard import Dashboard
-        from checker.outputs.issues.github_issues import SyncError
         from checker.outputs.issues.sync import store_for
 
         store = store_for(config, env, dry_run=dry_run, suffix="-status")
@@ -163,7 +163,8 @@ def _keep_issue_numbers(replayed: RunMemory, ours: RunMemory) -> RunMemory:
 @contextmanager
 def _github_trouble_is_transient() -> Iterator[None]:
     """A write whose outcome GitHub left unclear: the next run (which re-reads) finishes it."""
-    from checker.outputs.issues.github_issues import AmbiguousWrite, SyncError
+    from checker.errors import SyncError
+    from checker.outputs.issues.github_issues import AmbiguousWrite
 
     try:
         yield

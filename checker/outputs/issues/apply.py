@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from checker.outputs.issues.github_issues import AmbiguousWrite, IssueStore, SyncError
+from checker.errors import SyncError
+from checker.outputs.issues.github_issues import AmbiguousWrite, IssueStore
 from checker.outputs.issues.plan import Action, Kind, Plan
 
 CREATE_ATTEMPTS = 3

@@ -15,9 +15,10 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+from checker.errors import SyncError
 from checker.memory.state import State, StateError
 from checker.outputs.dashboard import TITLE, decode_state, is_dashboard, shown
-from checker.outputs.issues.github_issues import AmbiguousWrite, IssueStore, SyncError
+from checker.outputs.issues.github_issues import AmbiguousWrite, IssueStore
 
 LABEL_COLOUR = "0e8a16"
 LABEL_DESCRIPTION = "The status dashboard of documented infrastructure facts (infra-checker)"

@@ -19,7 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-from checker.engine.config import ConfigError
+from checker.errors import SyncError
 from checker.net.github_client import Failure, GitHubFailure, describe_failure
 from checker.outputs.issues.plan import ExistingIssue
 from checker.outputs.issues.render import parse_marker
@@ -33,19 +33,6 @@ NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 MAX_PAGES = 100  # 10,000 managed issues: far beyond any sane checks.toml
 ATTEMPTS = 3
 PERMISSION = "a token with `issues: write` permission on the repository"
-
-
-class SyncError(ConfigError):
-    """The sync could not finish; the message says why and what to do.
-
-    ``transient`` failures (rate limits beyond the budget, 5xx, network) are GitHub's passing
-    trouble, judged like a check's ``error`` (exit 3, subject to --fail-on); the others (no
-    permission, no such repository, issues disabled) need a person, like a config error (exit 2).
-    """
-
-    def __init__(self, message: str, *, transient: bool = False) -> None:
-        super().__init__(message)
-        self.transient = transient
 
 
 class AmbiguousWrite(Exception):

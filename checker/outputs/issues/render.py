@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from checker.engine.header import CHECK_ID_BODY
 from checker.engine.model import Result
 from checker.outputs.escape import fenced, markdown_inline, strip_controls
 
@@ -26,7 +27,7 @@ GITHUB_LIMIT = 65_536
 BUDGET = 60_000
 TITLE_LIMIT = 200
 MARKER = re.compile(
-    r"<!-- infra-checker:check-id=(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)"
+    rf"<!-- infra-checker:check-id=(?P<id>{CHECK_ID_BODY})"
     r" fingerprint=(?P<fp>[0-9a-f]{16}) first-seen=(?P<first>[0-9T:.+Z-]+) -->"
 )
 TRUNCATED = (

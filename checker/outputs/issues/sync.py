@@ -14,16 +14,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker.engine.config import Config, ConfigError
+from checker.engine.config import Config
 from checker.engine.runner import RunReport
+from checker.engine.settings import REPOSITORY
+from checker.errors import ConfigError, SyncError, UserError
 from checker.net.github_client import build_github, token_from
 from checker.outputs.github_actions import append_runner_file
 from checker.outputs.issues import summary
 from checker.outputs.issues.apply import LabelSpec, Outcome, apply_plan
-from checker.outputs.issues.github_issues import PERMISSION, IssueStore, SyncError
+from checker.outputs.issues.github_issues import PERMISSION, IssueStore
 from checker.outputs.issues.plan import Plan, plan
 from checker.outputs.issues.render import RunInfo
-from checker.outputs.issues.settings import REPOSITORY
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def sync(
     """Bring the managed issues in line with ``report``; raise SyncError if it cannot finish."""
     try:
         _sync(config, report, env, dry_run=dry_run, partial=partial)
-    except ConfigError:
+    except UserError:
         raise
     except Exception as exc:  # a bug or a library surprise: one readable line, no traceback
         raise SyncError(

@@ -19,10 +19,11 @@ from datetime import datetime
 from typing import Any
 
 from checker.engine.model import Result, Status
+from checker.errors import SyncError
 from checker.memory.history import VERIFIED, RunMemory, needs_unverified_issue, unverified_since
 from checker.memory.state import CheckMemory, stamp
 from checker.outputs.escape import markdown_inline, strip_controls
-from checker.outputs.issues.github_issues import AmbiguousWrite, IssueStore, SyncError
+from checker.outputs.issues.github_issues import AmbiguousWrite, IssueStore
 from checker.outputs.issues.render import TITLE_LIMIT, RunInfo
 
 SUFFIX = "-unverified"

@@ -8,7 +8,8 @@ with the project's own checks.toml against it: the report, then the issue plan a
 would apply. Nothing leaves this machine
 and nothing is written anywhere.
 
-Run it with ``python -m tests.world.demo`` (what ``make demo`` does).
+Run it with ``python -m demo`` (what ``make demo`` does). The loopback servers stay in
+``tests/world``, where the tests use them too.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import TextIO
 
-from checker.cli import EXIT_DRIFT, EXIT_OK
 from checker.cli import main as infra_checker
+from checker.errors import ExitCode
 from tests.world import World
 from tests.world.github import ISSUES_REPO
 from tests.world.project_config import project_config_text
@@ -109,15 +110,11 @@ def main() -> int:
     finally:
         world.stop()
     sys.stdout.flush()
-    if code != EXIT_DRIFT:
+    if code != ExitCode.DRIFT:
         print(f"\ninfra-checker demo: expected exit code 1 (drift), got {code}", file=sys.stderr)
         return code or 1
     print(
         "\nExit code 1: drift. A real run with --open-issues (or the GitHub Action) would now\n"
         "apply the plan above: one issue per drifted fact, closed again once the fact holds."
     )
-    return EXIT_OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return ExitCode.OK
