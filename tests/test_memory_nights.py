@@ -193,19 +193,40 @@ def test_a_three_day_gap_reports_missed_since(nights: Nights, tmp_path: Path) ->
 
 
 def test_steady_nights_write_the_dashboard_at_most_once(nights: Nights) -> None:
-    for n in range(16):  # the 14-run strip is full after 14 nights
+    for n in range(16):
+        before = nights.github.writes()
         nights.run(n, HUB)
+        if n > 0:  # a new day: "last verified" moved, one call and no more
+            assert nights.github.writes() - before == 1, f"night {n}"
     board = nights.dashboard()
+    # A rerun the same day that sees the same: nothing shown changed, not even one call.
     before = nights.github.writes()
-    nights.run(16, HUB)
-    assert nights.github.writes() - before == 0  # nothing shown changed: not even one call
+    code, _out, err = cli(
+        ["run", "-c", str(nights.path), "--open-issues"],
+        nights.env(),
+        clock=lambda: night(15) + timedelta(hours=3),
+    )
+    assert code == 0, err
+    assert nights.github.writes() - before == 0
     assert nights.dashboard()["body"] == board["body"]
     # With missed-run detection the run time matters: exactly one call.
     every = '\n[state]\nexpected_every = "24h"\n'
     before = nights.github.writes()
-    nights.run(17, HUB, state=every)
+    nights.run(15, HUB, state=every)
     assert nights.github.writes() - before == 1
     assert len(nights.issues("infra-drift-status")) == 1
+
+
+def test_a_fact_ok_for_weeks_then_erroring_is_not_unverified_at_once(nights: Nights) -> None:
+    binder = check("binder-repo", BINDER)
+    for n in range(20):
+        nights.run(n, HUB, binder)
+    nights.github.inject("status", status=503, path_prefix=f"/repos/{BINDER}")
+    for n in range(20, 26):
+        nights.run(n, HUB, binder)
+    assert not nights.issues("infra-drift-unverified")  # 6 days since the last ok
+    nights.run(26, HUB, binder)
+    assert len(nights.open_issues("infra-drift-unverified")) == 1
 
 
 def test_the_dashboard_renders_as_people_read_it(nights: Nights) -> None:

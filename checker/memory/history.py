@@ -4,7 +4,7 @@
 - a check is *flapping* when its verdict changed at least ``FLAP_CHANGES`` times within its last
   ``FLAP_WINDOW`` runs (Nagios' flap detection, simplified): its drift issue stops churning;
 - a fact is *unverified* when its last ``ok`` or ``drift`` (or, never verified, its first run)
-  is ``unverified_after`` days old or older and only ``error``/``unverifiable`` came since;
+  is ``unverified_after`` calendar days old or older, only ``error``/``unverifiable`` since;
 - runs were *missed* when the previous run is older than 1.5 x ``expected_every``.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from checker.engine.model import Result, Status
@@ -90,8 +90,14 @@ def unverified_since(memory: CheckMemory) -> datetime | None:
 
 
 def needs_unverified_issue(memory: CheckMemory, now: datetime, days: int) -> bool:
+    """Counted in calendar days (UTC), as the dashboard shows "last verified": a same-day run
+    that changed nothing shown is not written, so the stored time is exact only to the day."""
     since = unverified_since(memory)
-    return since is not None and now - since >= timedelta(days=days)
+    return since is not None and (utc_day(now) - utc_day(since)).days >= days
+
+
+def utc_day(when: datetime) -> date:
+    return when.astimezone(timezone.utc).date()
 
 
 def missed_since(

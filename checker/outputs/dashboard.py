@@ -5,6 +5,8 @@ does not lose the dashboard), a table with one row per fact (status and since wh
 verified, drift issue, the last 14 runs, waiver), the facts that are ok and steady folded into
 a ``<details>`` count, the run that wrote it, missed runs, then the state: compact JSON,
 zlib-compressed and base64-encoded in an HTML comment (base64 cannot close a comment). The whole
+shows days, not times, so that a night writes it once and a same-day rerun that changes
+nothing shown not at all, while every date it holds stays exact. The whole
 stays under GitHub's 65,536 characters: rows that do not fit are counted, not shown, and if the
 state alone is too big its oldest runs are dropped.
 """
@@ -110,16 +112,11 @@ def _waiver(result: Result | None) -> str:
 
 
 def _row(fact: Fact, memory: CheckMemory | None, state: State, issues: str) -> str:
-    last_run = state.last_run_at
     if memory is None:
         since = verified = strip = "-"
     else:
         since = _day(memory.status_since)
-        verified = (
-            "this run"
-            if memory.last_verified_at is not None and memory.last_verified_at == last_run
-            else _day(memory.last_verified_at)
-        )
+        verified = _day(memory.last_verified_at)
         strip = _strip(memory, state.runs)
     cells = [
         f"`{fact.id}` {markdown_inline(fact.description)}",
@@ -208,7 +205,8 @@ def render_dashboard(
     details = (
         [
             "",
-            f"<details><summary>{len(folded)} facts ok and steady</summary>",
+            f"<details><summary>{len(folded)} facts ok and steady, last verified "
+            f"{_day(memory.now)}</summary>",
             "",
             ", ".join(folded),
             "",
@@ -218,7 +216,11 @@ def render_dashboard(
         else []
     )
     if fixed + size("\n".join(details)) > budget:
-        details = ["", f"{len(folded)} facts ok and steady (too many to name here)."]
+        details = [
+            "",
+            f"{len(folded)} facts ok and steady, last verified {_day(memory.now)} (too many "
+            "to name here).",
+        ]
     room = budget - fixed - size("\n".join(details))
     kept: list[str] = []
     for row in rows:
