@@ -352,3 +352,13 @@ def test_a_waived_check_gets_no_cannot_verify_issue(nights: Nights) -> None:
     for n in range(9):
         nights.run(n, HUB, binder)
     assert not nights.issues("infra-drift-unverified")
+
+
+def test_the_state_option_overrides_the_backend(nights: Nights, tmp_path: Path) -> None:
+    path = tmp_path / "elsewhere" / "memory.json"
+    _, report, _ = nights.run(0, HUB, args=("--open-issues", "--state", str(path)))
+    assert report["state"]["backend"] == "file" and path.is_file()
+    assert not nights.issues("infra-drift-status")  # the file holds it: no dashboard
+    _, report, _ = nights.run(1, HUB, args=("--state", "none"))
+    assert report["state"] == {"backend": "none", "previous_run_at": None, "missed_since": None}
+    assert result(report, "hub-repo")["history"]["streak"] == 1

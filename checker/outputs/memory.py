@@ -43,7 +43,7 @@ def choose(config: Config, override: str | None, sync_issues: bool) -> Backend:
         return Backend("none")
     if choice == "github-issue":
         return Backend("github-issue")
-    path = Path(override) if override not in (None, "file") else None
+    path = Path(override) if override not in (None, "file", "auto") else None
     if path is None:
         configured = config.state.path or DEFAULT_PATH
         path = config.path.parent / configured
