@@ -362,3 +362,13 @@ def test_the_state_option_overrides_the_backend(nights: Nights, tmp_path: Path) 
     _, report, _ = nights.run(1, HUB, args=("--state", "none"))
     assert report["state"] == {"backend": "none", "previous_run_at": None, "missed_since": None}
     assert result(report, "hub-repo")["history"]["streak"] == 1
+
+
+def test_a_dry_run_reads_the_dashboard_and_writes_nothing(nights: Nights) -> None:
+    nights.run(0, HUB)
+    body = nights.dashboard()["body"]
+    nights.github.add_issue(ISSUES_REPO, "copy", body, ("infra-drift-status",))
+    before = nights.github.writes()
+    _, report, err = nights.run(1, HUB, args=("--dry-run",), env=nights.env(token=""))
+    assert nights.github.writes() == before, err
+    assert report["state"]["previous_run_at"] == "2026-03-01T04:17:00Z"

@@ -65,7 +65,7 @@ def load(backend: Backend, config: Config, env: Mapping[str, str], *, dry_run: b
         from checker.outputs.issues.sync import store_for
 
         store = store_for(config, env, dry_run=dry_run, suffix="-status")
-        dashboard = Dashboard(store)
+        dashboard = Dashboard(store, read_only=dry_run)
         backend.dashboard = dashboard
         backend.location = f"the status dashboard issue in {store.repository}"
         try:

@@ -28,6 +28,7 @@ DUPLICATE = "A newer copy of the status dashboard #{keep}; closing this one."
 @dataclass
 class Dashboard:
     store: IssueStore
+    read_only: bool = False  # a dry run: find and read, never write (not even to heal)
     number: int | None = None
     body: str = ""
     is_open: bool = True
@@ -53,7 +54,7 @@ class Dashboard:
             and isinstance(i.get("number"), int)
         ]
         open_ = sorted((i for i in found if i.get("state") == "open"), key=lambda i: i["number"])
-        for extra in open_[1:]:
+        for extra in [] if self.read_only else open_[1:]:
             self.store.comment(extra["number"], DUPLICATE.format(keep=open_[0]["number"]))
             self.store.edit_issue(extra["number"], state="closed", state_reason="not_planned")
         chosen: dict[str, Any] | None = open_[0] if open_ else None
