@@ -55,6 +55,7 @@ def test_json_report_shape(world: World, config) -> None:  # type: ignore[no-unt
         "exit_code",
         "summary",
         "state",
+        "missed_since",
         "results",
     }
     assert data["schema_version"] == 1

@@ -189,6 +189,7 @@ def test_a_three_day_gap_reports_missed_since(nights: Nights, tmp_path: Path) ->
         "previous_run_at": "2026-03-02T04:17:00Z",
         "missed_since": "2026-03-02T04:17:00Z",
     }
+    assert report["missed_since"] == "2026-03-02T04:17:00Z"
     assert (tmp_path / ".infra-checker" / "state.json").is_file()
 
 

@@ -42,6 +42,8 @@ def report_data(
         "exit_code": report.exit_code(),
         "summary": report.summary(),
         "state": memory.to_json(),
+        # Also at the top, where a script checking for missed runs looks first.
+        "missed_since": memory.to_json()["missed_since"],
         "results": results,
     }
 
