@@ -113,6 +113,17 @@ class Waiver:
 
 
 @dataclass(frozen=True)
+class Look:
+    """One attempt of a check: what it concluded and the evidence it saw then. A result keeps
+    every look (the errors retried, the drift a second look confirmed or not), in order."""
+
+    status: Status
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class Result:
     """The verdict on one documented fact."""
 
@@ -128,6 +139,7 @@ class Result:
     duration_s: float = 0.0
     attempts: int = 1
     tags: tuple[str, ...] = ()
+    looks: tuple[Look, ...] = ()
     # The check's waiver, if it has one; ``waived`` when it held on the day of the run.
     waiver: Waiver | None = None
     waived: bool = False

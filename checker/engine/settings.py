@@ -101,9 +101,23 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     timeout: PositiveFloat = Field(
-        default=20.0, le=3600, description="hard deadline per check attempt (s)"
+        default=20.0, le=3600, description="longest one attempt of a check may take (s)"
     )
-    concurrency: PositiveInt = Field(default=8, le=256, description="checks running at once")
+    check_deadline: PositiveFloat = Field(
+        default=60.0,
+        le=3600,
+        description="everything one check does (every attempt, backoff, Retry-After wait and "
+        "the look that confirms a drift) ends within this (s)",
+    )
+    concurrency: PositiveInt = Field(default=32, le=256, description="checks running at once")
+    per_host: PositiveInt = Field(
+        default=4, le=256, description="requests of one run in flight to one host at once"
+    )
+    share_requests: bool = Field(
+        default=True,
+        description="ask each identical request once per run and share the answer "
+        "(false only to compare)",
+    )
     retries: int = Field(default=2, ge=0, le=10, description="retries of an error result")
     retry_backoff: float = Field(
         default=1.0, ge=0, le=600, description="first backoff (s), doubling"

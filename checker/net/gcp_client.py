@@ -21,8 +21,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from checker.engine.model import CheckError, Evidence, Unverifiable
+from checker.engine.sharing import RequestKey
 from checker.net.http import http_client, parse_retry_after, read_body, short_reason
 
 if TYPE_CHECKING:
@@ -334,8 +336,13 @@ def get_project(ctx: CheckContext, name: str, source: str) -> tuple[Any | None, 
 
     client = projects_client(ctx)
     try:
-        project = call(
-            source, lambda: client.get_project(name=name, timeout=ctx.call_timeout(), retry=None)
+        project = _once(
+            ctx,
+            f"/v3/{name}",
+            lambda: call(
+                source,
+                lambda: client.get_project(name=name, timeout=ctx.call_timeout(), retry=None),
+            ),
         )
     except NotFound as exc:
         return None, Evidence(source=f"{source} -> 404", excerpt=exc.message)
@@ -355,7 +362,15 @@ def search_projects(ctx: CheckContext, query: str, source: str, *, limit: int) -
                 break
         return found
 
-    return call(source, first_matches)
+    return _once(ctx, f"/v3/projects:search?query={query}", lambda: call(source, first_matches))
+
+
+def _once(ctx: CheckContext, path: str, fetch: Callable[[], T]) -> T:
+    """One API call, asked once per run: a run finds one set of credentials, so the URL alone
+    names the request."""
+    endpoint = api_endpoint(ctx)
+    key = RequestKey("HTTP", "GET", f"{endpoint}{path}")
+    return ctx.once(key, urlsplit(endpoint).netloc or endpoint, fetch)
 
 
 def call(what: str, fn: Callable[[], T]) -> T:

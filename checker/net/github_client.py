@@ -26,8 +26,10 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from checker.engine.model import CheckError, Evidence, Unverifiable
+from checker.engine.sharing import RequestKey
 from checker.net.http import USER_AGENT, parse_retry_after
 
 if TYPE_CHECKING:
@@ -168,8 +170,12 @@ def _fetch(
     token = token_from(ctx.env)
     source = f"GET {base}{path}"
     client = build_github(base, token, timeout=ctx.call_timeout())
+    # PyGithub makes one GET per call (following a same-host redirect itself): the call is
+    # the request, asked once per run for the same URL and token.
+    key = RequestKey("HTTP", "GET", f"{base}{path}", ctx.credential(token))
+    host = urlsplit(base).netloc
     try:
-        data = get(client).raw_data
+        data = ctx.once(key, host, lambda: get(client).raw_data)
     except RuntimeError as exc:
         if "redirected" not in str(exc):
             raise
@@ -184,6 +190,8 @@ def _fetch(
         if failure is None:
             raise
         evidence = Evidence(source=f"{source} -> {failure.message}", excerpt=failure.message)
+        if failure.retry_after is not None:
+            ctx.services.limits.pause(host, failure.retry_after)
         if failure.kind is Failure.NOT_FOUND:
             return None, evidence
         if failure.kind is Failure.UNAUTHORIZED:

@@ -23,6 +23,7 @@ from typing import Any
 
 from checker.engine.context import CheckContext
 from checker.engine.model import CheckError, Evidence, Unverifiable, utcnow
+from checker.engine.sharing import RequestKey
 from checker.net.dates import as_utc, parse_iso_date
 from checker.net.registration import (
     ContactBuilder,
@@ -156,6 +157,26 @@ def fetch(
     return WhoisAnswer(server=server, address=address, query=query, text=text)
 
 
+def fetch_once(
+    ctx: CheckContext,
+    server: str,
+    address: tuple[str, int],
+    query: str,
+    deadline: float,
+    max_bytes: int,
+) -> WhoisAnswer:
+    """:func:`fetch`, asked once per run: every check asking the same server the same query
+    shares the answer (see :mod:`checker.engine.sharing`); registries rate-limit hard."""
+    host, port = address
+    key = RequestKey("WHOIS", "query", f"{query!r} at {host}:{port}")
+    return ctx.once(
+        key,
+        f"WHOIS {host}:{port}",
+        lambda: fetch(server, address, query, deadline, max_bytes),
+        deadline=deadline,
+    )
+
+
 def lookup(
     domain: str,
     ctx: CheckContext,
@@ -175,7 +196,7 @@ def lookup(
         registry = f"{directory.fixed[0]}:{directory.fixed[1]}"
     else:
         registry = _registry_server(domain, ctx, directory, deadline, max_bytes)
-    answer = fetch(registry, directory.address(registry), domain, deadline, max_bytes)
+    answer = fetch_once(ctx, registry, directory.address(registry), domain, deadline, max_bytes)
     record = parse(domain, answer)
     if not (need_contacts and record.exists and not record.contacts.complete):
         return record
@@ -192,7 +213,8 @@ def lookup(
         )
         return replace(record, evidence=(*record.evidence, note))
     try:
-        registrar_record = parse(domain, fetch(referral, target, domain, deadline, max_bytes))
+        registrar_answer = fetch_once(ctx, referral, target, domain, deadline, max_bytes)
+        registrar_record = parse(domain, registrar_answer)
     except CheckError as exc:
         if not record.contacts.published:
             raise  # a thin registry: the registrar is the only source of contacts
@@ -222,7 +244,8 @@ def _registry_server(
     tld = domain.rsplit(".", 1)[-1]
 
     def ask_iana() -> str:
-        answer = fetch(IANA_SERVER, directory.address(IANA_SERVER), tld, deadline, max_bytes)
+        iana = directory.address(IANA_SERVER)
+        answer = fetch_once(ctx, IANA_SERVER, iana, tld, deadline, max_bytes)
         match = IANA_REFER.search(answer.text)
         if match:
             return match.group(1).lower()

@@ -223,11 +223,20 @@ class WhoisServer:
         self.release = threading.Event()
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        self.in_flight = 0  # connections being served right now
+        self.peak = 0  # the most it has served at once since the last reset
         service = self
 
         class Handler(socketserver.BaseRequestHandler):
             def handle(self) -> None:
-                service._serve(self.request)
+                with service._lock:
+                    service.in_flight += 1
+                    service.peak = max(service.peak, service.in_flight)
+                try:
+                    service._serve(self.request)
+                finally:
+                    with service._lock:
+                        service.in_flight -= 1
 
         socketserver.ThreadingTCPServer.allow_reuse_address = True
         self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
@@ -261,6 +270,7 @@ class WhoisServer:
         with self._lock:
             self._faults.clear()
             self.queries.clear()
+            self.peak = 0
         self.release = threading.Event()
         self.scenario.reset()
 
