@@ -177,6 +177,11 @@ def observe_nameservers(params: NameserversParams, ctx: CheckContext) -> Observa
     record = _lookup(params.domain, ctx)
     if not record.exists:
         return _absent(record, ("nameservers", "count"))
+    if not record.nameservers:  # .hu and old .name records list none: they never say
+        raise Unverifiable(
+            f"{record.source} does not publish the nameservers of {params.domain}",
+            evidence=record.evidence,
+        )
     return _seen(record, nameservers=list(record.nameservers), count=len(record.nameservers))
 
 
