@@ -1,4 +1,4 @@
-"""Command line: ``run``, ``validate``, ``list``, ``schema``.
+"""Command line: ``run``, ``validate``, ``coverage``, ``list``, ``schema``.
 
 Start-up stays cheap: argparse is all that loads before a sub-command is chosen, and no
 sub-command but ``run`` ever imports a network client library.
@@ -60,7 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
         )
         return p
 
-    run = with_config(sub.add_parser("run", help="run the checks and report"))
+    def with_document(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument(
+            "--document",
+            metavar="PATH_OR_URL",
+            help="read the document from here instead of [document] (e.g. a local edit)",
+        )
+        return p
+
+    run = with_document(with_config(sub.add_parser("run", help="run the checks and report")))
     # argparse checks the strings (its usage message lists them); _run reads them as enums.
     run.add_argument(
         "--format",
@@ -119,7 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="in GitHub Actions: re-enable this workflow through the REST API, which resets "
         "GitHub's 60-day inactivity timer for scheduled workflows",
     )
-    with_config(sub.add_parser("validate", help="check checks.toml and exit"))
+    with_document(
+        with_config(sub.add_parser("validate", help="check checks.toml (and its quotes) and exit"))
+    )
+    coverage = with_document(
+        with_config(sub.add_parser("coverage", help="list the document's mentions no check covers"))
+    )
+    coverage.add_argument(
+        "--format", "-f", choices=["text", "json"], default="text", help="output format"
+    )
+    coverage.add_argument(
+        "--suggest", action="store_true", help="print only [[check]] suggestions, as TOML"
+    )
     with_config(sub.add_parser("list", help="list the configured checks"))
     sub.add_parser("schema", help="print the JSON Schema of checks.toml")
     return parser
@@ -143,10 +162,17 @@ def main(
 
             sys.stdout.write(config_schema_json())
             return ExitCode.OK
-        config = _load(args.config, env, now)
+        config = _load(args.config, env, now, getattr(args, "document", None))
         if args.command == "validate":
-            print(f"{args.config}: {len(config.checks)} checks, valid")
+            from checker.document.commands import validate_document
+
+            bound = validate_document(config, env)
+            print(f"{args.config}: {len(config.checks)} checks, valid{bound}")
             return ExitCode.OK
+        if args.command == "coverage":
+            from checker.document.commands import coverage
+
+            return coverage(config, env, fmt=args.format, suggest=args.suggest)
         if args.command == "list":
             sys.stdout.write(render_list(config.checks))
             return ExitCode.OK
@@ -177,10 +203,10 @@ def _say(exc: UserError) -> None:
     print(f"infra-checker: {terminal_safe(str(exc))}", file=sys.stderr)
 
 
-def _load(path: Path, env: Mapping[str, str], now: datetime) -> Config:
+def _load(path: Path, env: Mapping[str, str], now: datetime, document: str | None = None) -> Config:
     from checker.engine.config import load_config
 
-    return load_config(path, env, today=now.date())
+    return load_config(path, env, document, today=now.date())
 
 
 def select_checks(checks: Sequence[CheckConfig], patterns: Sequence[str]) -> list[CheckConfig]:
@@ -256,7 +282,16 @@ def _run(
     run_memory.load(backend, config, env, dry_run=args.dry_run)
     services = make_services(config.settings, env)
     on_result = _progress(sys.stderr) if sys.stderr.isatty() else None
+    document = None
+    if config.document is not None:
+        from checker.document.read import read_document
+
+        document = read_document(config.document, config.settings, env)
     report = run_checks(checks, services, on_result=on_result, now=now)
+    if config.document is not None and document is not None:
+        from checker.document.binding import apply_document
+
+        report = apply_document(report, config.checks, document, config.document.ignore)
     memory = run_memory.remember(backend, config, report)
     _emit(report, fmt, args.output, env, memory)
     announce(report, config, env, commands, fail_on=fail_on, report_path=args.output)

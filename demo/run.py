@@ -3,7 +3,9 @@
 Starts the loopback world (real HTTP, DNS, WHOIS and RDAP servers on 127.0.0.1 that behave like
 the public services and hold the documented JupyterHub state), drifts two facts the way they
 could drift in real life (mybinder.org's nameservers moved away from Cloudflare, the
-quay.io/jupyterhub/repo2docker repository deleted), then runs ``infra-checker run --dry-run``
+quay.io/jupyterhub/repo2docker repository deleted) and edits one sentence of the team's page
+(served by the loopback GitHub contents API: the registrar is now Namecheap, and checks.toml was
+not updated), then runs ``infra-checker run --dry-run``
 with the project's own checks.toml against it: the report, then the issue plan a real run
 would apply. Then a few simulated nights of real runs against the loopback GitHub show the
 status dashboard issue as it evolves. Nothing leaves this machine.
@@ -28,12 +30,14 @@ from typing import TextIO
 from checker.cli import main as infra_checker
 from checker.errors import ExitCode
 from tests.world import World
-from tests.world.github import ISSUES_REPO, TOKEN
+from tests.world.github import ISSUES_REPO, TEAM_PAGE, TOKEN
 from tests.world.project_config import project_config_text
 
 DOMAIN = "mybinder.org"
 MOVED_NAMESERVERS = ["ns1.bluehost.com", "ns2.bluehost.com"]
 DELETED_IMAGE = "jupyterhub/repo2docker"
+REGISTRAR_SENTENCE = "The registrar for this domain is [BlueHost](https://bluehost.com)."
+EDITED_SENTENCE = "The registrar for this domain is [Namecheap](https://namecheap.com)."
 
 # Fast, and still honest: one retry, a short pause before the confirming second look.
 DEMO_SETTINGS = """
@@ -61,9 +65,13 @@ def drift(world: World) -> list[str]:
     """Change the world behind the documentation's back; returns what was done, for people."""
     world.dns.scenario.move_nameservers(DOMAIN, MOVED_NAMESERVERS)
     world.quay.delete_repository(DELETED_IMAGE)
+    page = world.github.files[TEAM_PAGE].decode("utf-8")
+    world.github.files[TEAM_PAGE] = page.replace(REGISTRAR_SENTENCE, EDITED_SENTENCE).encode()
     return [
-        f"moved {DOMAIN} from Cloudflare to {' and '.join(MOVED_NAMESERVERS)}",
-        f"deleted the quay.io repository {DELETED_IMAGE}",
+        f"moved {DOMAIN} from Cloudflare to {' and '.join(MOVED_NAMESERVERS)} (the world)",
+        f"deleted the quay.io repository {DELETED_IMAGE} (the world)",
+        f'edited the team page: "{EDITED_SENTENCE}" (the document; checks.toml still says '
+        "BlueHost)",
     ]
 
 

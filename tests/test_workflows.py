@@ -146,3 +146,15 @@ def test_the_drift_check_passes_only_inputs_the_action_declares() -> None:
     (step,) = [s for s in steps_of(WORKFLOWS / "drift-check.yml") if s.get("uses") == "./"]
     assert set(step["with"]) <= inputs
     assert step["with"]["config"] == "checks.toml"
+
+
+def test_the_edit_time_workflow_validates_quotes_read_only_on_pull_requests() -> None:
+    workflow = load(WORKFLOWS / "checks-toml.yml")
+    trigger: dict[str, Any] = workflow.get("on") or workflow[True]  # YAML 1.1: `on` is true
+    assert set(trigger) == {"pull_request"}
+    assert "checks.toml" in trigger["pull_request"]["paths"]
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "read"}
+    runs = " ".join(step.get("run", "") for step in job["steps"])
+    assert "--require-hashes" in runs and "infra-checker validate" in runs
+    assert "checker run" not in runs  # no live checks at edit time

@@ -21,8 +21,16 @@ from checker.engine.header import CHECK_ID, KINDS, REQUIRED, CheckHeader
 from checker.engine.matchers import Matcher, coerce
 from checker.engine.model import Waiver, utcnow
 from checker.engine.registry import CheckType, RegistryError, registry
-from checker.engine.settings import ENV_OVERRIDES, IssueSettings, Settings, StateSettings
-from checker.errors import ConfigError
+from checker.engine.settings import (
+    ENV_OVERRIDES,
+    BlobUrl,
+    DocumentSettings,
+    IssueSettings,
+    Settings,
+    StateSettings,
+    parse_blob_url,
+)
+from checker.errors import ConfigError, UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -51,9 +59,25 @@ class CheckConfig:
     expect: Mapping[str, Matcher]
     check_type: CheckType[Any]
     waive: Waiver | None = None
+    # The sentence of the document this check verifies, and the anchor of its section; both
+    # empty when the check is not bound to the document.
+    quote: str = ""
+    anchor: str = ""
 
     def expected_json(self) -> dict[str, Any]:
         return {name: m.describe() for name, m in self.expect.items()}
+
+
+@dataclass(frozen=True)
+class DocumentSource:
+    """Where the document is: a local file, or a file on GitHub read through the contents API."""
+
+    path: Path | None = None
+    blob: BlobUrl | None = None
+    ignore: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return self.blob.url if self.blob is not None else str(self.path)
 
 
 @dataclass(frozen=True)
@@ -67,6 +91,7 @@ class Config:
     # Checks written down but switched off (enabled = false): not run, and their drift issues
     # are left as they are (only a check removed from the file has its issue closed).
     disabled_ids: tuple[str, ...] = ()
+    document: DocumentSource | None = None
 
 
 def _describe_errors(exc: ValidationError, prefix: Sequence[str | int] = ()) -> str:
@@ -156,13 +181,47 @@ def _waiver(raw: dict[str, Any] | None, label: str, today: date) -> Waiver | Non
     return Waiver(until, " ".join(reason.split()))
 
 
+def _binding(
+    header: CheckHeader, label: str, document: DocumentSource | None, configured_url: str | None
+) -> tuple[str, str]:
+    """The check's quote and the anchor of its section (both empty when it has no quote)."""
+    if not header.quote.strip():
+        return "", ""
+    if not header.doc:
+        raise ConfigError(f'{label}: key "quote": needs a "doc" naming its section ("#anchor")')
+    page, _, anchor = header.doc.partition("#")
+    if not anchor:
+        raise ConfigError(
+            f'{label}: key "doc": must name the section of its quote ("#anchor", or the '
+            "[document] url followed by #anchor)"
+        )
+    if page and page != configured_url:
+        raise ConfigError(
+            f'{label}: key "doc": a quote binds to the [document]: write "#{anchor}" or the '
+            "[document] url followed by #anchor"
+        )
+    if document is None:
+        raise ConfigError(
+            f'{label}: key "quote": no document to find it in (add a [document] table with '
+            "path or url, or pass --document)"
+        )
+    return " ".join(header.quote.split()), anchor
+
+
 def _load_check(
-    raw: Any, index: int, types: Mapping[str, CheckType[Any]], where: str, today: date
+    raw: Any,
+    index: int,
+    types: Mapping[str, CheckType[Any]],
+    where: str,
+    document: DocumentSource | None = None,
+    configured_url: str | None = None,
+    today: date | None = None,
 ) -> CheckConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: check #{index + 1}: each [[check]] must be a table")
     label = f"{where}: {_check_label(raw, index)}"
     header = _header(raw, label, types)
+    quote, anchor = _binding(header, label, document, configured_url)
     type_name = header.type
     check_type = _check_type(type_name, types, label)
     param_data = {k: v for k, v in raw.items() if k not in COMMON_KEYS}
@@ -202,8 +261,42 @@ def _load_check(
         params=params,
         expect=merged,
         check_type=check_type,
-        waive=_waiver(header.waive, label, today),
+        waive=_waiver(header.waive, label, today or utcnow().date()),
+        quote=quote,
+        anchor=anchor,
     )
+
+
+def document_source(
+    raw: Any, config_path: Path, where: str, override: str | None
+) -> tuple[DocumentSource | None, str | None]:
+    """The ``[document]`` table (and ``--document``, which replaces where it is read from):
+    the source, and the url the file names (a check's ``doc`` may start with it)."""
+    if raw is None:
+        settings = None
+    elif not isinstance(raw, dict):
+        raise ConfigError(f"{where}: [document] must be a table")
+    else:
+        try:
+            settings = DocumentSettings.model_validate(raw, strict=STRICT)
+        except ValidationError as exc:
+            raise ConfigError(f"{where}: [document]: {_describe_errors(exc)}") from None
+    ignore = tuple(settings.ignore) if settings is not None else ()
+    configured_url = settings.url if settings is not None else None
+    if override is not None:
+        if override.startswith(("https://", "http://")):
+            try:
+                blob = parse_blob_url(override)
+            except ValueError as exc:
+                raise UsageError(f"--document: {exc}") from None
+            return DocumentSource(blob=blob, ignore=ignore), configured_url
+        return DocumentSource(path=Path(override), ignore=ignore), configured_url
+    if settings is None:
+        return None, None
+    if settings.url is not None:
+        return DocumentSource(blob=parse_blob_url(settings.url), ignore=ignore), configured_url
+    assert settings.path is not None
+    return DocumentSource(path=config_path.parent / settings.path, ignore=ignore), configured_url
 
 
 INT64 = range(-(2**63), 2**63)
@@ -223,9 +316,15 @@ def _check_integers(value: Any, where: str, key: tuple[str, ...]) -> None:
 
 
 def parse_config(
-    text: str, path: Path, env: Mapping[str, str] | None = None, *, today: date | None = None
+    text: str,
+    path: Path,
+    env: Mapping[str, str] | None = None,
+    document: str | None = None,
+    *,
+    today: date | None = None,
 ) -> Config:
-    """Validate the text of a checks.toml. ``path`` is only used to name the file in messages;
+    """Validate the text of a checks.toml. ``path`` names the file in messages (and a relative
+    [document] path is relative to it); ``document`` is ``--document``, a path or a URL;
     ``today`` (UTC) bounds waivers."""
     env = os.environ if env is None else env
     today = today or utcnow().date()
@@ -239,11 +338,11 @@ def parse_config(
     except ValueError as exc:  # tomllib lets int()'s 4300-digit limit escape undecorated
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
     _check_integers(data, where, ())
-    unknown = sorted(set(data) - {"settings", "issues", "state", "check"})
+    unknown = sorted(set(data) - {"settings", "issues", "state", "document", "check"})
     if unknown:
         raise ConfigError(
             f'{where}: unknown key "{unknown[0]}" at top level '
-            "(expected [settings], [issues], [state] and [[check]] tables)"
+            "(expected [settings], [issues], [state], [document] and [[check]] tables)"
         )
     state_raw = data.get("state", {})
     if not isinstance(state_raw, dict):
@@ -252,6 +351,7 @@ def parse_config(
         state = StateSettings.model_validate(state_raw, strict=STRICT)
     except ValidationError as exc:
         raise ConfigError(f"{where}: [state]: {_describe_errors(exc)}") from None
+    source, configured_url = document_source(data.get("document"), path, where, document)
     settings_raw = data.get("settings", {})
     issues_raw = data.get("issues", {})
     checks_raw = data.get("check", [])
@@ -286,7 +386,7 @@ def parse_config(
                 )
             disabled.append(ident)
         else:
-            check = _load_check(raw, index, types, where, today)
+            check = _load_check(raw, index, types, where, source, configured_url, today)
             ident = check.id
             checks.append(check)
         if ident in seen:
@@ -300,11 +400,16 @@ def parse_config(
         raw_text=text,
         state=state,
         disabled_ids=tuple(disabled),
+        document=source,
     )
 
 
 def load_config(
-    path: Path, env: Mapping[str, str] | None = None, *, today: date | None = None
+    path: Path,
+    env: Mapping[str, str] | None = None,
+    document: str | None = None,
+    *,
+    today: date | None = None,
 ) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
@@ -312,4 +417,4 @@ def load_config(
         raise ConfigError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return parse_config(text, path, env, today=today)
+    return parse_config(text, path, env, document, today=today)

@@ -70,6 +70,10 @@ class CheckHeader(BaseModel):
             },
         },
     )
+    quote: str = Field(
+        default="",
+        description="the text in the doc's section that states the fact (needs a doc #anchor)",
+    )
 
 
 REQUIRED = ("id", "type", "description")
@@ -79,4 +83,5 @@ KINDS = {
     "doc": "must be a string",
     "tags": "must be a list of strings",
     "waive": 'must be a table { until = "YYYY-MM-DD", reason = "..." }',
+    "quote": "must be a string",
 }

@@ -98,6 +98,79 @@ class Unverifiable(Exception):
         self.evidence = evidence
 
 
+class DocumentState(str, enum.Enum):
+    """How a check's sentence stands in the document that was read this run."""
+
+    STATES = "states"
+    CHANGED = "changed"
+    NO_SECTION = "no-section"
+    UNREADABLE = "unreadable"
+    UNBOUND = "unbound"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class DocumentBinding:
+    """A check's quote, and what the document's section says now (outside text)."""
+
+    state: DocumentState
+    anchor: str = ""
+    quote: str = ""
+    section: str = ""
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {
+            "state": self.state.value,
+            "anchor": self.anchor,
+            "quote": self.quote,
+            "section": self.section,
+        }
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    """A checkable mention of the document that no check covers."""
+
+    kind: str
+    value: str
+    anchor: str
+    suggestion: str
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {
+            "kind": self.kind,
+            "value": self.value,
+            "anchor": self.anchor,
+            "suggestion": self.suggestion,
+        }
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    """The document read this run: where from, which bytes, and what of it is checked."""
+
+    source: str
+    read_at: datetime
+    sha256: str | None = None
+    error: str | None = None
+    checks_bound: int = 0
+    checks_unbound: int = 0
+    uncovered: tuple[Uncovered, ...] = ()
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {
+            "source": self.source,
+            "sha256": self.sha256,
+            "read_at": self.read_at.isoformat(),
+            "error": self.error,
+            "checks_bound": self.checks_bound,
+            "checks_unbound": self.checks_unbound,
+            "uncovered": [u.to_json() for u in self.uncovered],
+        }
+
+
 @dataclass(frozen=True)
 class Waiver:
     """An accepted, known deviation with an end: held through ``until`` (UTC), then over."""
@@ -153,6 +226,8 @@ class Result:
     def waiver_expired(self) -> bool:
         return self.waiver is not None and not self.waived
 
+    document: DocumentBinding | None = None
+
     def to_json(self, *, include_raw: bool = False) -> dict[str, JSONValue]:
         waiver: dict[str, JSONValue] = {}
         if self.waiver is not None:
@@ -172,4 +247,5 @@ class Result:
             "doc": self.doc,
             "tags": list(self.tags),
             **waiver,
+            "document": None if self.document is None else self.document.to_json(),
         }

@@ -31,6 +31,7 @@ from checker.engine.context import CheckContext, Services
 from checker.engine.matchers import show
 from checker.engine.model import (
     CheckError,
+    DocumentSummary,
     Look,
     Observation,
     Result,
@@ -53,6 +54,7 @@ class RunReport:
     started_at: datetime
     duration_s: float
     results: tuple[Result, ...]
+    document: DocumentSummary | None = None
 
     def summary(self) -> dict[str, int]:
         counts = {status.value: 0 for status in Status}

@@ -8,7 +8,7 @@ from typing import Any
 from checker.engine.header import REQUIRED, CheckHeader
 from checker.engine.matchers import Matcher
 from checker.engine.registry import registry
-from checker.engine.settings import IssueSettings, Settings, StateSettings
+from checker.engine.settings import DocumentSettings, IssueSettings, Settings, StateSettings
 
 # The keys every check has, from the model that validates them.
 COMMON_PROPERTIES: dict[str, Any] = CheckHeader.model_json_schema()["properties"]
@@ -42,6 +42,13 @@ def _check_schema(name: str) -> dict[str, Any]:
     }
 
 
+def _document_schema() -> dict[str, Any]:
+    """[document] needs exactly one of path and url: say so, as the model's validator does."""
+    schema = DocumentSettings.model_json_schema()
+    schema["oneOf"] = [{"required": ["path"]}, {"required": ["url"]}]
+    return schema
+
+
 def config_schema() -> dict[str, Any]:
     defs: dict[str, Any] = {"Matcher": Matcher.model_json_schema()}
     variants = []
@@ -60,6 +67,7 @@ def config_schema() -> dict[str, Any]:
             "settings": settings,
             "issues": IssueSettings.model_json_schema(),
             "state": StateSettings.model_json_schema(),
+            "document": _document_schema(),
             "check": {"type": "array", "items": {"oneOf": variants}},
         },
         "$defs": defs,

@@ -9,10 +9,20 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
 
 
 def parse_host_port(text: str, default_port: int) -> tuple[str, int]:
@@ -249,3 +259,66 @@ class StateSettings(BaseModel):
         if match is None:
             return None
         return timedelta(seconds=int(match["n"]) * UNIT_SECONDS[match["unit"]])
+
+
+@dataclass(frozen=True)
+class BlobUrl:
+    """``https://HOST/OWNER/REPO/blob/REF/PATH``: a file on GitHub (or GitHub Enterprise).
+
+    The ref is the first segment after ``blob``: a branch whose name holds a slash cannot be
+    told apart from a directory in this form, so name it by commit or tag instead.
+    """
+
+    url: str
+    owner: str
+    repo: str
+    ref: str
+    path: str
+
+
+def parse_blob_url(url: str) -> BlobUrl:
+    """The parts of a GitHub blob URL, or ValueError saying what a blob URL looks like."""
+    expected = "must be a GitHub blob URL, https://github.com/OWNER/REPO/blob/REF/PATH"
+    parts = urlsplit(url)
+    segments = [unquote(s) for s in parts.path.split("/")[1:]]
+    if (
+        parts.scheme not in ("https", "http")
+        or not parts.hostname
+        or len(segments) < 5
+        or segments[2] != "blob"
+        or not all(segments)
+        or parts.query
+    ):
+        raise ValueError(f"{url!r} {expected}")
+    owner, repo, _, ref, *path = segments
+    return BlobUrl(url=url.split("#")[0], owner=owner, repo=repo, ref=ref, path="/".join(path))
+
+
+class DocumentSettings(BaseModel):
+    """``[document]``: the page whose sentences the checks verify, and mentions left out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str | None = Field(default=None, description="a Markdown file, relative to checks.toml")
+    url: str | None = Field(
+        default=None,
+        description="https://github.com/OWNER/REPO/blob/REF/PATH, read through the contents API "
+        "at endpoints.github_api",
+    )
+    ignore: list[str] = Field(
+        default_factory=list,
+        description="mentions left out of checking on purpose (coverage does not report them)",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _blob(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_blob_url(value)
+        return value
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> DocumentSettings:
+        if (self.path is None) == (self.url is None):
+            raise ValueError('needs exactly one of "path" or "url"')
+        return self

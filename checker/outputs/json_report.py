@@ -45,6 +45,7 @@ def report_data(
         # Also at the top, where a script checking for missed runs looks first.
         "missed_since": memory.to_json()["missed_since"],
         "results": results,
+        "document": None if report.document is None else report.document.to_json(),
     }
 
 

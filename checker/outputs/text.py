@@ -42,4 +42,13 @@ def render_text(
     lines.append("")
     lines.append(f"{len(report.results)} checks in {report.duration_s:.1f} s: {summary}")
     lines += [terminal_safe(sentence) for sentence in notes(report.results, memory)]
+    document = report.document
+    if document is not None:
+        lines.append(
+            f"document: {terminal_safe(document.error)}"
+            if document.error
+            else f"document: {terminal_safe(document.source)}: {document.checks_bound} checks "
+            f"bound, {document.checks_unbound} unbound, {len(document.uncovered)} mentions "
+            "not covered (infra-checker coverage lists them)"
+        )
     return "\n".join(lines) + "\n"

@@ -16,15 +16,23 @@ effect, as a real 502 on create can) and :meth:`secondary_limit` (403 with ``Ret
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from tests.world.httpfake import FakeHTTPService, Reply, Request
+
+# The team page (a vendored copy, see tests/data/document/README.md), served by the contents API.
+TEAM_PAGE = ("jupyterhub/team-compass", "main", "docs/team/shared-infrastructure.md")
+TEAM_PAGE_FILE = Path(__file__).resolve().parent.parent / "data/document/shared-infrastructure.md"
 
 DOCS = "https://docs.github.com/rest"
 TOKEN = "ghs_fakeTokenForTheLoopbackWorld0123456789"
@@ -72,7 +80,11 @@ class FakeGitHub(FakeHTTPService):
         self.renamed: dict[str, str] = {}
         # Workflow files per repository and when each was last enabled through the API.
         self.workflows: dict[str, dict[str, int]] = {}
+        # (owner/repo, ref, path) -> bytes; a private repository's files need a token.
+        self.files: dict[tuple[str, str, str], bytes] = {}
+        self.private_repos: set[str] = set()
         self._routes_setup()
+        self._contents_route()
         self.reset_hooks.append(self.documented)
 
     # --- the documented world --------------------------------------------------------------
@@ -88,6 +100,8 @@ class FakeGitHub(FakeHTTPService):
             for name in ("jupyterhub", "mybinder.org-deploy", "binderhub", "infra-checks"):
                 self.add_repository(f"jupyterhub/{name}")
             self.add_repository("jupyterhub/no-issues", has_issues=False)
+            self.files = {TEAM_PAGE: TEAM_PAGE_FILE.read_bytes()}
+            self.private_repos = set()
 
     def _org_json(self, login: str, name: str) -> dict[str, Any]:
         return {
@@ -652,6 +666,40 @@ class FakeGitHub(FakeHTTPService):
                 }
             ],
         )
+
+    def _contents_route(self) -> None:
+        """``GET /repos/{owner}/{repo}/contents/{path}?ref=``: the raw bytes for the raw media
+        type; otherwise the JSON object, base64 in lines of 60 like GitHub, and for a file over
+        1 MB ``content: ""`` with ``encoding: "none"``; 404 for a private file without a token."""
+
+        def contents(request: Request) -> Reply:
+            full = f"{request.params['owner']}/{request.params['repo']}"
+            key = (full, request.query.get("ref", "main"), request.params["path"])
+            with self.state_lock:
+                data = self.files.get(key)
+                hidden = full in self.private_repos and self._token(request) is None
+            if data is None or hidden:
+                return self.error(404, "Not Found", f"{DOCS}/repos/contents#get-repository-content")
+            headers = self._rate_headers()
+            if "vnd.github.raw" in request.headers.get("accept", ""):
+                return Reply(200, data, {**headers, "content-type": "application/vnd.github.raw"})
+            encoded = base64.b64encode(data).decode()
+            big = len(data) > 1024 * 1024
+            return Reply.json(
+                {
+                    "type": "file",
+                    "encoding": "none" if big else "base64",
+                    "size": len(data),
+                    "name": key[2].rsplit("/", 1)[-1],
+                    "path": key[2],
+                    "sha": hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest(),
+                    "content": "" if big else "\n".join(re.findall(".{1,60}", encoded)) + "\n",
+                },
+                headers=headers,
+            )
+
+        pattern = r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/contents/(?P<path>.+?)/?$"
+        self._routes.insert(0, ("GET", re.compile(pattern), contents))
 
 
 def start() -> FakeGitHub:

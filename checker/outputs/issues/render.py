@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from checker.engine.header import CHECK_ID_BODY
-from checker.engine.model import Result
+from checker.engine.model import DocumentState, Result
 from checker.outputs.escape import fenced, markdown_inline, strip_controls
 
 # GitHub's limit is 65,536 characters; count UTF-16 units and keep a margin so an astral
@@ -58,6 +58,44 @@ def parse_marker(body: str | None) -> Marker | None:
     return Marker(match["id"], match["fp"], match["first"])
 
 
+DOCUMENT_DRIFTS = (DocumentState.CHANGED, DocumentState.NO_SECTION)
+
+
+def _document_side(result: Result) -> list[str] | None:
+    """When the document moved away from checks.toml: what it says now, and which side to fix."""
+    binding = result.document
+    if binding is None or binding.state not in DOCUMENT_DRIFTS:
+        return None
+    anchor = markdown_inline("#" + binding.anchor)
+    if binding.state is DocumentState.CHANGED:
+        head = [
+            f"The section {anchor} of the document no longer states the sentence this check "
+            "verifies:",
+            "",
+            fenced(binding.quote),
+            "",
+            "It now says:",
+            "",
+            fenced(binding.section),
+        ]
+    else:
+        head = [f"The document has no section {anchor} any more. The check verified:", "",
+                fenced(binding.quote)]  # fmt: skip
+    return [
+        "### The document changed",
+        "",
+        *head,
+        "",
+        "### How to resolve",
+        "",
+        "- If the document is right (the fact changed on purpose): fix `checks.toml`, check "
+        f"`{result.id}`: its `quote`, `doc` and what it expects.",
+        "- If the document is wrong: restore its sentence; the next run closes this issue.",
+        "- If the world differs from what either says (see what was observed): fix the world.",
+        "",
+    ]
+
+
 def fingerprint(result: Result) -> str:
     """What was observed, as a short hash: the body is rewritten only when this changes.
 
@@ -75,7 +113,13 @@ def fingerprint(result: Result) -> str:
     judged = {
         clock.get(name, name): observed.get(clock.get(name, name)) for name in result.expected
     }
-    seen = {"expected": result.expected, "status": result.status.value, "observed": judged}
+    seen: dict[str, object] = {
+        "expected": result.expected,
+        "status": result.status.value,
+        "observed": judged,
+    }
+    if result.document is not None and result.document.state in DOCUMENT_DRIFTS:
+        seen["document"] = result.document.to_json()  # the page changing is news too
     text = json.dumps(seen, sort_keys=True, default=str, ensure_ascii=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -152,6 +196,7 @@ def _expected(expected: Mapping[str, object]) -> list[str]:
 
 def body_for(result: Result, marker: Marker, run: RunInfo) -> str:
     doc = markdown_inline(result.doc) if result.doc else "*(no `doc` given in checks.toml)*"
+    document_side = _document_side(result)
 
     def render(caps: tuple[int, int, int]) -> tuple[str, bool]:
         observation, cut = _observation(result, caps)
@@ -173,13 +218,18 @@ def body_for(result: Result, marker: Marker, run: RunInfo) -> str:
             "### What was observed",
             "",
             *observation,
-            "### How to resolve",
-            "",
-            "- If the infrastructure is wrong, fix it: the next run that sees the documented "
-            "fact closes this issue.",
-            "- If the infrastructure changed on purpose, update the document and this check in "
-            f"`checks.toml` (check `{result.id}`).",
-            "",
+            *(
+                document_side
+                or [
+                    "### How to resolve",
+                    "",
+                    "- If the infrastructure is wrong, fix it: the next run that sees the "
+                    "documented fact closes this issue.",
+                    "- If the infrastructure changed on purpose, update the document and this "
+                    f"check in `checks.toml` (check `{result.id}`).",
+                    "",
+                ]
+            ),
             "<sub>Opened by infra-checker. Edit the title freely; the hidden first line "
             "identifies this issue.</sub>",
             "",
