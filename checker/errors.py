@@ -54,13 +54,16 @@ class UsageError(UserError):
 
 
 class SyncError(UserError):
-    """The issue sync could not finish; the message says why and what to do.
+    """A call of the issue sync failed; the message says why (in GitHub's words) and what to do.
 
-    ``transient`` failures (rate limits beyond the budget, 5xx, network) are GitHub's passing
-    trouble, judged like a check's ``error`` (exit 3, subject to --fail-on); the others (no
-    permission, no such repository, issues disabled) need a person, like a config error (exit 2).
+    ``transient`` failures (rate limits beyond the budget, 5xx, network, an issue deleted under
+    our feet) are GitHub's passing trouble, judged like a check's ``error`` (exit 3, subject to
+    --fail-on); the others (no permission, no such repository, issues disabled, archived, a
+    request GitHub refused as invalid) need a person, like a config error (exit 2).
+    ``stops_sync``: every later call would fail the same way, so the sync stops trying.
     """
 
-    def __init__(self, message: str, *, transient: bool = False) -> None:
+    def __init__(self, message: str, *, transient: bool = False, stops_sync: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+        self.stops_sync = stops_sync

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checker.engine.model import Evidence, Result, Status
+from checker.outputs.issues.kinds import Kind
 from checker.outputs.issues.render import (
     Marker,
     RunInfo,
@@ -123,5 +124,5 @@ def test_any_outside_text_renders_inert(text: str, repeat: int) -> None:
     body = body_for(result, MARKER, RUN)
     assert_inert(body, markers=1)
     assert parse_marker(body) == MARKER
-    for kind in ("reopen", "update", "close"):
+    for kind in (Kind.REOPEN, Kind.UPDATE, Kind.CLOSE):
         assert_inert(comment_for(kind, result, RUN, "deploy-repo"), markers=0)

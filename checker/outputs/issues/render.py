@@ -20,6 +20,7 @@ from datetime import datetime
 from checker.engine.header import CHECK_ID_BODY
 from checker.engine.model import DocumentState, Result
 from checker.outputs.escape import fenced, markdown_inline, strip_controls
+from checker.outputs.issues.kinds import Kind
 
 # GitHub's limit is 65,536 characters; count UTF-16 units and keep a margin so an astral
 # character or a future count change cannot push us over.
@@ -230,8 +231,10 @@ def body_for(result: Result, marker: Marker, run: RunInfo) -> str:
                     "",
                 ]
             ),
-            "<sub>Opened by infra-checker. Edit the title freely; the hidden first line "
-            "identifies this issue.</sub>",
+            "<sub>Opened by infra-checker, which rewrites only this description, between its "
+            "two hidden marker lines: edit the title freely, and text you add above or below "
+            "the description is kept. To detach this issue from infra-checker for good, edit "
+            "it and delete the hidden first line (it starts with `infra-checker:check-id`).</sub>",
             "",
         ]
         return "\n".join(lines), cut
@@ -239,15 +242,17 @@ def body_for(result: Result, marker: Marker, run: RunInfo) -> str:
     return _fit(render)
 
 
-def comment_for(kind: str, result: Result | None, run: RunInfo, check_id: str) -> str:
+def comment_for(kind: Kind, result: Result | None, run: RunInfo, check_id: str) -> str:
     """The comment that explains one lifecycle step (see :mod:`plan` for the kinds)."""
     when = stamp(run.started_at)
     heads = {
-        "reopen": f"The drift is back: seen again at {when} in {run.link}.",
-        "update": f"What was observed changed at {when} ({run.link}); the description is updated.",
-        "close": f"The documented fact was observed again at {when} in {run.link}. "
+        Kind.REOPEN: f"The drift is back: seen again at {when} in {run.link}.",
+        Kind.UPDATE: f"What was observed changed at {when} ({run.link}); "
+        "the description is updated.",
+        Kind.CLOSE: f"The documented fact was observed again at {when} in {run.link}. "
         "Closing as completed.",
-        "close-removed": f"Check `{check_id}` is no longer in checks.toml (as of {run.link}), "
+        Kind.CLOSE_REMOVED: f"Check `{check_id}` is no longer in checks.toml "
+        f"(as of {run.link}), "
         "so this drift is no longer tracked. Closing.",
     }
 

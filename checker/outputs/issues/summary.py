@@ -6,32 +6,40 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from checker.outputs.escape import markdown_inline, terminal_safe
-from checker.outputs.issues.apply import Outcome
+from checker.outputs.issues.apply import Outcome, Status
 from checker.outputs.issues.plan import Action, Plan
 
 
 @dataclass(frozen=True)
 class Row:
-    status: str  # "planned", "done" or "FAILED"
+    status: str  # "planned", "done", "FAILED" or "skipped"
     action: Action
     number: int | None
-    error: str | None = None
+    detail: str | None = None  # GitHub's reason for a failure, or why it was skipped
+    warnings: tuple[str, ...] = ()
 
 
 def rows(plan: Plan, outcomes: Sequence[Outcome] | None) -> list[Row]:
     """One row per action: planned (dry run) or what became of it."""
     if outcomes is None:
         return [Row("planned", a, a.number) for a in plan.actions]
-    return [Row("FAILED" if o.error else "done", o.action, o.number, o.error) for o in outcomes]
+    return [Row(o.status.value, o.action, o.number, _detail(o), o.warnings) for o in outcomes]
 
 
-def _cap_line(plan: Plan) -> str | None:
-    if not plan.deferred:
-        return None
-    return (
-        f"{len(plan.deferred)} more drifting checks get no new issue this run "
-        f"(cap of {plan.max_new} new issues per run): {', '.join(plan.deferred)}"
-    )
+def _detail(outcome: Outcome) -> str | None:
+    if outcome.error is not None and outcome.status is Status.SKIPPED:
+        return "not tried: the sync stopped at an earlier failure"
+    return str(outcome.error) if outcome.error is not None else outcome.note
+
+
+def _extra_lines(plan: Plan) -> list[str]:
+    lines = list(plan.notes)
+    if plan.deferred:
+        lines.append(
+            f"{len(plan.deferred)} more drifting checks get no new issue this run "
+            f"(cap of {plan.max_new} new issues per run): {', '.join(plan.deferred)}"
+        )
+    return lines
 
 
 def terminal(repository: str, plan: Plan, outcomes: Sequence[Outcome] | None) -> str:
@@ -40,19 +48,16 @@ def terminal(repository: str, plan: Plan, outcomes: Sequence[Outcome] | None) ->
     for row in rows(plan, outcomes):
         target = f"#{row.number} " if row.number is not None else ""
         text = f"{row.status} {row.action.kind.value} {target}[{row.action.check_id}] "
-        text += row.action.title + (f": {row.error}" if row.error else "")
+        text += row.action.title + (f": {row.detail}" if row.detail else "")
         lines.append(f"  {terminal_safe(text)}")
-    cap = _cap_line(plan)
-    if cap:
-        lines.append(f"  {cap}")
+        lines += [f"    warning: {terminal_safe(w)}" for w in row.warnings]
+    lines += [f"  {terminal_safe(line)}" for line in _extra_lines(plan)]
     if len(lines) == 1:
         lines.append("  nothing to do")
     return "\n".join(lines) + "\n"
 
 
-def markdown(
-    repository: str, plan: Plan, outcomes: Sequence[Outcome] | None, error: str | None
-) -> str:
+def markdown(repository: str, plan: Plan, outcomes: Sequence[Outcome] | None) -> str:
     """A job-summary section; ``owner/name#N`` links right even when the workflow runs in
     another repository."""
     head = "planned, dry run: nothing written" if outcomes is None else "applied"
@@ -61,12 +66,9 @@ def markdown(
         ref = f" {repository}#{row.number}" if row.number is not None else ""
         line = f"- {row.status} **{row.action.kind.value}**{ref} `{row.action.check_id}`: "
         line += markdown_inline(row.action.title)
-        lines.append(line + (f": {markdown_inline(row.error)}" if row.error else ""))
-    cap = _cap_line(plan)
-    if cap:
-        lines.append(f"- {markdown_inline(cap)}")
+        lines.append(line + (f": {markdown_inline(row.detail)}" if row.detail else ""))
+        lines += [f"  - warning: {markdown_inline(w)}" for w in row.warnings]
+    lines += [f"- {markdown_inline(line)}" for line in _extra_lines(plan)]
     if len(lines) == 3:
         lines.append("- nothing to do")
-    if error:
-        lines.append(f"- **sync stopped:** {markdown_inline(error)}")
     return "\n".join([*lines, "", ""])
