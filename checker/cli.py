@@ -20,9 +20,13 @@ from typing import TYPE_CHECKING, TextIO
 from checker.errors import ExitCode, FailOn, UsageError, UserError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+if TYPE_CHECKING:
     from checker.engine.config import CheckConfig, Config
     from checker.engine.model import Result
     from checker.engine.runner import RunReport
+    from checker.memory.history import RunMemory
 
 
 class OutputFormat(str, enum.Enum):
@@ -112,6 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LABEL",
         help="label for drift issues (repeatable; replaces [issues] labels, first one identifies)",
     )
+    run.add_argument(
+        "--state",
+        metavar="PATH|github-issue|none",
+        help="where run memory lives (overrides [state] backend): a file, the status "
+        "dashboard issue, or nowhere",
+    )
+    run.add_argument(
+        "--keepalive",
+        action="store_true",
+        help="in GitHub Actions: re-enable this workflow through the REST API, which resets "
+        "GitHub's 60-day inactivity timer for scheduled workflows",
+    )
     with_document(
         with_config(sub.add_parser("validate", help="check checks.toml (and its quotes) and exit"))
     )
@@ -137,11 +153,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> int:
+    """``clock`` says when the run starts (tests simulate nights with it)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.argv = ["infra-checker", *argv]
     env = os.environ if env is None else env
+    from checker.engine.model import utcnow
+
+    now = (clock or utcnow)()
     try:
         if args.command == "schema":
             from checker.engine.schema import config_schema_json
@@ -152,7 +177,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             from checker.outputs.evidence_verify import verify_command
 
             return verify_command(args.directory, sys.stdout, sys.stderr)
-        config = _load(args.config, env, getattr(args, "document", None))
+        config = _load(args.config, env, now, getattr(args, "document", None))
         if args.command == "validate":
             from checker.document.commands import validate_document
 
@@ -166,7 +191,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         if args.command == "list":
             sys.stdout.write(render_list(config.checks))
             return ExitCode.OK
-        return _run(args, config, env)
+        return _run(args, config, env, now)
     except UserError as exc:
         _say(exc)
         return ExitCode.USAGE
@@ -193,10 +218,10 @@ def _say(exc: UserError) -> None:
     print(f"infra-checker: {terminal_safe(str(exc))}", file=sys.stderr)
 
 
-def _load(path: Path, env: Mapping[str, str], document: str | None = None) -> Config:
+def _load(path: Path, env: Mapping[str, str], now: datetime, document: str | None = None) -> Config:
     from checker.engine.config import load_config
 
-    return load_config(path, env, document)
+    return load_config(path, env, document, today=now.date())
 
 
 def select_checks(checks: Sequence[CheckConfig], patterns: Sequence[str]) -> list[CheckConfig]:
@@ -240,10 +265,13 @@ def _progress(stream: TextIO) -> Callable[[Result, int, int], None]:
     return show
 
 
-def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> ExitCode:
+def _run(
+    args: argparse.Namespace, config: Config, env: Mapping[str, str], now: datetime
+) -> ExitCode:
     fmt, fail_on = OutputFormat(args.format), FailOn(args.fail_on)
     from checker.engine.context import make_services
     from checker.engine.runner import run_checks
+    from checker.outputs import memory as run_memory
     from checker.outputs.github_actions import announce, in_github_actions, mask_secrets
 
     # Workflow commands are only honoured at the start of a log line: keep them off a JSON or
@@ -254,8 +282,9 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> Ex
     config = with_labels(config, args.label)
     checks = select_checks(config.checks, args.only)
     sync_issues = args.open_issues or config.issues.enabled or args.dry_run
+    backend = run_memory.choose(config, args.state, sync_issues)
     # Everything that can be refused is refused before the first check runs, not after.
-    if sync_issues:
+    if sync_issues or backend.kind == "github-issue":
         from checker.outputs.issues.sync import preflight
 
         preflight(config, env, dry_run=args.dry_run)
@@ -265,6 +294,7 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> Ex
         from checker.outputs.evidence import preflight_bundle
 
         preflight_bundle(args.evidence)
+    run_memory.load(backend, config, env, dry_run=args.dry_run)
     services = make_services(config.settings, env)
     on_result = _progress(sys.stderr) if sys.stderr.isatty() else None
     document = None
@@ -272,12 +302,13 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> Ex
         from checker.document.read import read_document
 
         document = read_document(config.document, config.settings, env)
-    report = run_checks(checks, services, on_result=on_result)
+    report = run_checks(checks, services, on_result=on_result, now=now)
     if config.document is not None and document is not None:
         from checker.document.binding import apply_document
 
         report = apply_document(report, config.checks, document, config.document.ignore)
-    _emit(report, config, fmt, args.output, env)
+    memory = run_memory.remember(backend, config, report)
+    _emit(report, config, fmt, args.output, env, memory)
     announce(report, config, env, commands, fail_on=fail_on, report_path=args.output)
     code = report.exit_code()
     # Issues and the evidence bundle each get their chance, whichever of them fails: a disk
@@ -285,15 +316,33 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> Ex
     sync_failure: UserError | None = None
     if sync_issues:
         try:
-            code = _sync(config, report, env, args, code)
+            code, memory = _sync(config, report, env, args, code, memory)
         except UserError as exc:
             sync_failure = exc
+    if not args.dry_run:
+        from checker.errors import SyncError
+        from checker.outputs.issues.render import RunInfo
+        from checker.outputs.issues.sync import run_url
+
+        link = RunInfo(report.started_at, run_url(env)).link
+        try:
+            run_memory.save(backend, memory, config, report, link)
+        except SyncError as exc:
+            if not exc.transient:
+                sync_failure = sync_failure or exc
+            else:
+                _say(exc)
+                code = code if code is ExitCode.DRIFT else ExitCode.ERRORS
+    if args.keepalive:
+        from checker.outputs.keepalive import keep_alive
+
+        keep_alive(config, env)
     if args.evidence is not None:
         from checker.outputs.evidence import write_bundle
         from checker.outputs.provenance import invocation_for
 
         invocation = invocation_for(args.argv, config, [c.id for c in checks], args.only)
-        write_bundle(args.evidence, config, report, env, invocation)
+        write_bundle(args.evidence, config, report, env, invocation, memory)
     if sync_failure is not None:
         raise sync_failure
     return fail_on.exit_code(code)
@@ -305,19 +354,28 @@ def _sync(
     env: Mapping[str, str],
     args: argparse.Namespace,
     code: ExitCode,
-) -> ExitCode:
-    """Sync the issues; GitHub's passing trouble counts as an error of the run (exit 3)."""
-    from checker.errors import SyncError
-    from checker.outputs.issues.sync import sync
+    memory: RunMemory,
+) -> tuple[ExitCode, RunMemory]:
+    """Sync the issues; GitHub's passing trouble counts as an error of the run (exit 3).
 
+    Held checks (a waived drift, a flapping check) are kept out of the drift-issue sync and
+    told once instead; the cannot-verify issues follow."""
+    from checker.errors import SyncError
+    from checker.outputs.issues.holds import holds, without_held
+    from checker.outputs.issues.sync import sync
+    from checker.outputs.memory import sync_memory_issues
+
+    held = holds(report.results, memory)
     try:
-        sync(config, report, env, dry_run=args.dry_run, partial=bool(args.only))
+        sync(config, without_held(report, held), env, dry_run=args.dry_run, partial=bool(args.only))
+        if not args.dry_run:
+            memory = sync_memory_issues(memory, config, report, env, held, partial=bool(args.only))
     except SyncError as exc:
         if not exc.transient:
             raise
         _say(exc)
-        return code if code is ExitCode.DRIFT else ExitCode.ERRORS
-    return code
+        return (code if code is ExitCode.DRIFT else ExitCode.ERRORS), memory
+    return code, memory
 
 
 def _preflight_output(output: Path) -> None:
@@ -353,7 +411,13 @@ def with_labels(config: Config, labels: Sequence[str]) -> Config:
 
 
 def render(
-    report: RunReport, config: Config, fmt: OutputFormat, *, colour: bool, env: Mapping[str, str]
+    report: RunReport,
+    config: Config,
+    fmt: OutputFormat,
+    *,
+    colour: bool,
+    env: Mapping[str, str],
+    memory: RunMemory | None = None,
 ) -> str:
     if fmt is OutputFormat.SARIF:
         from checker.outputs.sarif import SarifReport
@@ -362,14 +426,14 @@ def render(
     if fmt is OutputFormat.JSON:
         from checker.outputs.json_report import render_json
 
-        return render_json(report)
+        return render_json(report, memory)
     if fmt is OutputFormat.MARKDOWN:
         from checker.outputs.markdown import render_markdown
 
-        return render_markdown(report)
+        return render_markdown(report, memory)
     from checker.outputs.text import render_text
 
-    return render_text(report, colour=colour)
+    return render_text(report, colour=colour, memory=memory)
 
 
 def _emit(
@@ -378,9 +442,10 @@ def _emit(
     fmt: OutputFormat,
     output: Path | None,
     env: Mapping[str, str],
+    memory: RunMemory | None = None,
 ) -> None:
     colour = output is None and sys.stdout.isatty() and not env.get("NO_COLOR")
-    text = render(report, config, fmt, colour=colour, env=env)
+    text = render(report, config, fmt, colour=colour, env=env, memory=memory)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -394,4 +459,4 @@ def _emit(
         from checker.outputs.github_actions import append_runner_file
         from checker.outputs.markdown import render_markdown
 
-        append_runner_file(Path(summary_path), render_markdown(report), "job summary")
+        append_runner_file(Path(summary_path), render_markdown(report, memory), "job summary")

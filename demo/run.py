@@ -7,8 +7,8 @@ quay.io/jupyterhub/repo2docker repository deleted) and edits one sentence of the
 (served by the loopback GitHub contents API: the registrar is now Namecheap, and checks.toml was
 not updated), then runs ``infra-checker run --dry-run``
 with the project's own checks.toml against it: the report, then the issue plan a real run
-would apply. Nothing leaves this machine
-and nothing is written anywhere.
+would apply. Then a few simulated nights of real runs against the loopback GitHub show the
+status dashboard issue as it evolves. Nothing leaves this machine.
 
 Run it with ``python -m demo`` (what ``make demo`` does). The loopback servers stay in
 ``tests/world``, where the tests use them too.
@@ -16,19 +16,21 @@ Run it with ``python -m demo`` (what ``make demo`` does). The loopback servers s
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 
 from checker.cli import main as infra_checker
 from checker.errors import ExitCode
 from tests.world import World
-from tests.world.github import ISSUES_REPO, TEAM_PAGE
+from tests.world.github import ISSUES_REPO, TEAM_PAGE, TOKEN
 from tests.world.project_config import project_config_text
 
 DOMAIN = "mybinder.org"
@@ -111,10 +113,47 @@ def run_demo(world: World, out: TextIO) -> int:
             )
 
 
+NIGHTS = 3
+FIRST_NIGHT = datetime(2026, 3, 1, 4, 17, tzinfo=timezone.utc)
+
+
+def stopped_clock(when: datetime) -> Callable[[], datetime]:
+    return lambda: when
+
+
+def dashboard_body(world: World) -> str:
+    boards = [i for i in world.github.managed(label="infra-drift-status") if i["state"] == "open"]
+    return str(boards[0]["body"]) if boards else "(no dashboard)"
+
+
+def run_nights(world: World, out: TextIO) -> list[int]:
+    """Run memory: the same drifted world over a few simulated nights with issue sync on (to
+    the loopback GitHub), the nameservers put back before the last; the dashboard after each."""
+    codes: list[int] = []
+    with tempfile.TemporaryDirectory(prefix="infra-checker-nights-") as tmp:
+        config = Path(tmp) / "checks.toml"
+        config.write_text(project_config_text(world, DEMO_SETTINGS), encoding="utf-8")
+        env = {**demo_env(world, os.environ), "GITHUB_TOKEN": TOKEN}
+        for night in range(NIGHTS):
+            if night == NIGHTS - 1:
+                world.dns.reset()  # someone moved the nameservers back to Cloudflare
+            when = FIRST_NIGHT + timedelta(days=night)
+            argv = ["run", "--config", str(config), "--open-issues", "--format", "json"]
+            argv += ["--output", str(Path(tmp) / "report.json")]
+            with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+                code = infra_checker(argv, env, clock=stopped_clock(when))
+            codes.append(code)
+            out.write(f"\n$ infra-checker run --open-issues   # night {night + 1}, {when:%Y-%m-%d}")
+            out.write(f" (exit {code})\n\n--- the status dashboard issue ---\n")
+            out.write(dashboard_body(world) + "\n")
+    return codes
+
+
 def main() -> int:
     world = World()
     try:
         code = run_demo(world, sys.stdout)
+        run_nights(world, sys.stdout)
     finally:
         world.stop()
     sys.stdout.flush()
@@ -122,7 +161,8 @@ def main() -> int:
         print(f"\ninfra-checker demo: expected exit code 1 (drift), got {code}", file=sys.stderr)
         return code or 1
     print(
-        "\nExit code 1: drift. A real run with --open-issues (or the GitHub Action) would now\n"
-        "apply the plan above: one issue per drifted fact, closed again once the fact holds."
+        "\nThe dry run exited 1: drift. The nights above applied such plans to the loopback\n"
+        "GitHub: one issue per drifted fact, closed again once the fact holds, and one status\n"
+        "dashboard that remembers every night (its last line is the hidden run memory)."
     )
     return ExitCode.OK

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import redirect_stderr, redirect_stdout
+from datetime import datetime
 from pathlib import Path
 
 from checker.cli import main
@@ -41,11 +42,16 @@ def run_single(text: str, env: Mapping[str, str], settings: str = FAST_SETTINGS)
     return report.results[0]
 
 
-def cli(argv: list[str], env: Mapping[str, str] | None = None) -> tuple[int, str, str]:
+def cli(
+    argv: list[str],
+    env: Mapping[str, str] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> tuple[int, str, str]:
+    """Run the CLI in-process; ``clock`` says when the run starts (simulated nights)."""
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
         try:
-            code = main(argv, dict(env or {}))
+            code = main(argv, dict(env or {}), clock=clock)
         except SystemExit as exc:  # argparse usage errors
             code = int(exc.code or 0)
     return code, out.getvalue(), err.getvalue()

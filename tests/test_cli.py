@@ -54,6 +54,8 @@ def test_json_report_shape(world: World, config) -> None:  # type: ignore[no-unt
         "duration_s",
         "exit_code",
         "summary",
+        "state",
+        "missed_since",
         "results",
         "document",
     }

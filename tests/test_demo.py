@@ -38,3 +38,15 @@ def test_the_demo_reports_the_drifted_facts_and_plans_their_issues(world: World)
     assert text.index("checks in") < text.index("plan (dry run, nothing written)")
     assert all(f"planned create [{ident}]" in text for ident in drifted)
     assert world.github.writes() == 0
+
+
+def test_the_demo_nights_show_one_dashboard_remembering_each_night(world: World) -> None:
+    from demo.run import NIGHTS, run_nights
+
+    run_demo(world, io.StringIO())
+    out = io.StringIO()
+    codes = run_nights(world, out)
+    assert codes == [1] * NIGHTS  # the deleted image stays drifted
+    assert out.getvalue().count("--- the status dashboard issue ---") == NIGHTS
+    (board,) = world.github.managed(label="infra-drift-status")
+    assert "`ddo`" in board["body"]  # the nameservers drifted twice, then were put back

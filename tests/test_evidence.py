@@ -75,8 +75,10 @@ def test_sha256sum_verifies_the_bundle_and_catches_tampering(
     out, _, _ = bundle
     ok = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=out, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    # README, index.html, checks.toml, 3 reports, 3 evidence files, and manifest.json itself
-    assert ok.stdout.count(": OK") == 10
+    # README, index.html, checks.toml, 3 reports, the state snapshot, 3 evidence files, and
+    # manifest.json itself
+    assert ok.stdout.count(": OK") == 11
+    assert "state.json: OK" in ok.stdout
     assert "manifest.json: OK" in ok.stdout
     for name in ("report.json", "report.md", "manifest.json", "evidence/03-binder-down.txt"):
         target = out / name

@@ -25,6 +25,10 @@ SETTINGS = """
 timeout = 3
 retries = 0
 confirm_delay = 0
+
+# Drift issues alone: run memory's dashboard has its own tests (test_memory_nights.py).
+[state]
+backend = "none"
 """
 ISSUES = """
 [issues]

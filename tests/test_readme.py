@@ -73,7 +73,13 @@ def test_the_copy_paste_workflow_pins_everything_but_the_action_itself() -> None
     data = yaml.safe_load(workflow)
     assert data["permissions"] == {}
     (job,) = data["jobs"].values()
-    assert job["permissions"] == {"contents": "read", "issues": "write", "id-token": "write"}
+    # actions: write is keepalive's (re-enabling the workflow resets the 60-day inactivity rule)
+    assert job["permissions"] == {
+        "contents": "read",
+        "issues": "write",
+        "actions": "write",
+        "id-token": "write",
+    }
     uses = [s["uses"] for s in job["steps"]]
     assert uses[2].startswith("OWNER/infra-checker@")
     for ref in uses[:2] + uses[3:]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from checker.engine.header import CHECK_ID, KINDS, REQUIRED, CheckHeader
 from checker.engine.matchers import Matcher, coerce
+from checker.engine.model import Waiver, utcnow
 from checker.engine.registry import CheckType, RegistryError, registry
 from checker.engine.settings import (
     ENV_OVERRIDES,
@@ -25,6 +27,7 @@ from checker.engine.settings import (
     DocumentSettings,
     IssueSettings,
     Settings,
+    StateSettings,
     parse_blob_url,
 )
 from checker.errors import ConfigError, UsageError
@@ -35,6 +38,8 @@ else:  # pragma: no cover - exercised on Python 3.10 in CI
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 COMMON_KEYS = frozenset({*CheckHeader.model_fields, "expect"})
+# A waiver is a decision with an end, reviewed at least yearly: never "until 9999".
+WAIVER_MAX_DAYS = 366
 # TOML values are typed already: `retries = false` or `timeout = true` is a mistake to report,
 # not a number to coerce (pydantic's lax mode reads them as 0 and 1), and the JSON Schema
 # editors use says the same.
@@ -53,6 +58,7 @@ class CheckConfig:
     params: BaseModel
     expect: Mapping[str, Matcher]
     check_type: CheckType[Any]
+    waive: Waiver | None = None
     # The sentence of the document this check verifies, and the anchor of its section; both
     # empty when the check is not bound to the document.
     quote: str = ""
@@ -81,6 +87,7 @@ class Config:
     issues: IssueSettings
     checks: tuple[CheckConfig, ...]
     raw_text: str
+    state: StateSettings = field(default_factory=StateSettings)
     # Checks written down but switched off (enabled = false): not run, and their drift issues
     # are left as they are (only a check removed from the file has its issue closed).
     disabled_ids: tuple[str, ...] = ()
@@ -144,6 +151,36 @@ def _header(raw: dict[str, Any], label: str, types: Mapping[str, CheckType[Any]]
     raise ConfigError(f'{label}: key "{key}": {KINDS.get(key, err["msg"])}')
 
 
+def _waiver(raw: dict[str, Any] | None, label: str, today: date) -> Waiver | None:
+    """``waive = { until = "YYYY-MM-DD", reason = "..." }``; both keys required."""
+    if raw is None:
+        return None
+    unknown = sorted(set(raw) - {"until", "reason"})
+    if unknown:
+        raise ConfigError(f'{label}: unknown key "waive.{unknown[0]}" (waive has until, reason)')
+    until, reason = raw.get("until"), raw.get("reason")
+    if until is None:
+        raise ConfigError(f'{label}: missing required key "waive.until" (a date, YYYY-MM-DD)')
+    if isinstance(until, str):
+        try:
+            until = date.fromisoformat(until)
+        except ValueError:
+            until = None
+    if not isinstance(until, date) or isinstance(until, datetime):
+        raise ConfigError(f'{label}: key "waive.until": must be a date written YYYY-MM-DD')
+    latest = today + timedelta(days=WAIVER_MAX_DAYS)
+    if until > latest:
+        raise ConfigError(
+            f'{label}: key "waive.until": {until.isoformat()} is more than {WAIVER_MAX_DAYS} '
+            f"days after today ({today.isoformat()}); a waiver must end by {latest.isoformat()}"
+        )
+    if not isinstance(reason, str) or not reason.strip():
+        raise ConfigError(
+            f'{label}: missing required key "waive.reason" (why the deviation is accepted)'
+        )
+    return Waiver(until, " ".join(reason.split()))
+
+
 def _binding(
     header: CheckHeader, label: str, document: DocumentSource | None, configured_url: str | None
 ) -> tuple[str, str]:
@@ -178,6 +215,7 @@ def _load_check(
     where: str,
     document: DocumentSource | None = None,
     configured_url: str | None = None,
+    today: date | None = None,
 ) -> CheckConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: check #{index + 1}: each [[check]] must be a table")
@@ -223,6 +261,7 @@ def _load_check(
         params=params,
         expect=merged,
         check_type=check_type,
+        waive=_waiver(header.waive, label, today or utcnow().date()),
         quote=quote,
         anchor=anchor,
     )
@@ -277,11 +316,18 @@ def _check_integers(value: Any, where: str, key: tuple[str, ...]) -> None:
 
 
 def parse_config(
-    text: str, path: Path, env: Mapping[str, str] | None = None, document: str | None = None
+    text: str,
+    path: Path,
+    env: Mapping[str, str] | None = None,
+    document: str | None = None,
+    *,
+    today: date | None = None,
 ) -> Config:
     """Validate the text of a checks.toml. ``path`` names the file in messages (and a relative
-    [document] path is relative to it); ``document`` is ``--document``, a path or a URL."""
+    [document] path is relative to it); ``document`` is ``--document``, a path or a URL;
+    ``today`` (UTC) bounds waivers."""
     env = os.environ if env is None else env
+    today = today or utcnow().date()
     where = path.name
     try:
         data = tomllib.loads(text)
@@ -292,12 +338,19 @@ def parse_config(
     except ValueError as exc:  # tomllib lets int()'s 4300-digit limit escape undecorated
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
     _check_integers(data, where, ())
-    unknown = sorted(set(data) - {"settings", "issues", "document", "check"})
+    unknown = sorted(set(data) - {"settings", "issues", "state", "document", "check"})
     if unknown:
         raise ConfigError(
             f'{where}: unknown key "{unknown[0]}" at top level '
-            "(expected [settings], [issues], [document] and [[check]] tables)"
+            "(expected [settings], [issues], [state], [document] and [[check]] tables)"
         )
+    state_raw = data.get("state", {})
+    if not isinstance(state_raw, dict):
+        raise ConfigError(f"{where}: [state] must be a table")
+    try:
+        state = StateSettings.model_validate(state_raw, strict=STRICT)
+    except ValidationError as exc:
+        raise ConfigError(f"{where}: [state]: {_describe_errors(exc)}") from None
     source, configured_url = document_source(data.get("document"), path, where, document)
     settings_raw = data.get("settings", {})
     issues_raw = data.get("issues", {})
@@ -333,7 +386,7 @@ def parse_config(
                 )
             disabled.append(ident)
         else:
-            check = _load_check(raw, index, types, where, source, configured_url)
+            check = _load_check(raw, index, types, where, source, configured_url, today)
             ident = check.id
             checks.append(check)
         if ident in seen:
@@ -345,13 +398,18 @@ def parse_config(
         issues=issues,
         checks=tuple(checks),
         raw_text=text,
+        state=state,
         disabled_ids=tuple(disabled),
         document=source,
     )
 
 
 def load_config(
-    path: Path, env: Mapping[str, str] | None = None, document: str | None = None
+    path: Path,
+    env: Mapping[str, str] | None = None,
+    document: str | None = None,
+    *,
+    today: date | None = None,
 ) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
@@ -359,4 +417,4 @@ def load_config(
         raise ConfigError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return parse_config(text, path, env, document)
+    return parse_config(text, path, env, document, today=today)

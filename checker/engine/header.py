@@ -7,7 +7,7 @@ remaining keys of a ``[[check]]`` table are its type's parameters (and ``expect`
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -56,6 +56,20 @@ class CheckHeader(BaseModel):
     enabled: bool = Field(default=True, description="false: written down, not run")
     doc: str = Field(default="", description="where the fact is documented")
     tags: list[str] = Field(default_factory=list)
+    # Checked further by the config loader, which knows today (until: at most 366 days on).
+    waive: dict[str, Any] | None = Field(
+        default=None,
+        description='an accepted deviation, { until = "YYYY-MM-DD", reason = "..." }: '
+        "reported, but failing nothing and opening no drift issue through its until day",
+        json_schema_extra={
+            "additionalProperties": False,
+            "required": ["until", "reason"],
+            "properties": {
+                "until": {"type": "string", "format": "date"},
+                "reason": {"type": "string", "minLength": 1},
+            },
+        },
+    )
     quote: str = Field(
         default="",
         description="the text in the doc's section that states the fact (needs a doc #anchor)",
@@ -68,5 +82,6 @@ KINDS = {
     "enabled": "must be true or false",
     "doc": "must be a string",
     "tags": "must be a list of strings",
+    "waive": 'must be a table { until = "YYYY-MM-DD", reason = "..." }',
     "quote": "must be a string",
 }

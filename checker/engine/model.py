@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, TypeAlias
 
 JSONValue: TypeAlias = Any
@@ -172,6 +172,20 @@ class DocumentSummary:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """An accepted, known deviation with an end: held through ``until`` (UTC), then over."""
+
+    until: date
+    reason: str
+
+    def holds_on(self, day: date) -> bool:
+        return day <= self.until
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {"until": self.until.isoformat(), "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class Look:
     """One attempt of a check: what it concluded and the evidence it saw then. A result keeps
     every look (the errors retried, the drift a second look confirmed or not), in order."""
@@ -200,9 +214,26 @@ class Result:
     attempts: int = 1
     tags: tuple[str, ...] = ()
     looks: tuple[Look, ...] = ()
+    # The check's waiver, if it has one; ``waived`` when it held on the day of the run.
+    waiver: Waiver | None = None
+    waived: bool = False
+
+    @property
+    def counts_as_drift(self) -> bool:
+        """A waived drift is reported as drift but fails nothing and opens no issue."""
+        return self.status is Status.DRIFT and not self.waived
+
+    @property
+    def waiver_expired(self) -> bool:
+        return self.waiver is not None and not self.waived
+
     document: DocumentBinding | None = None
 
     def to_json(self, *, include_raw: bool = False) -> dict[str, JSONValue]:
+        waiver: dict[str, JSONValue] = {}
+        if self.waiver is not None:
+            key = "waived" if self.waived else "waiver_expired"
+            waiver[key] = self.waiver.to_json()
         return {
             "id": self.id,
             "type": self.type,
@@ -216,5 +247,6 @@ class Result:
             "attempts": self.attempts,
             "doc": self.doc,
             "tags": list(self.tags),
+            **waiver,
             "document": None if self.document is None else self.document.to_json(),
         }

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from checker.engine.config import CheckConfig
@@ -63,11 +63,11 @@ class RunReport:
         return counts
 
     def exit_code(self) -> ExitCode:
-        """OK clean (unverifiable allowed), DRIFT, ERRORS when no drift but errors."""
-        statuses = {r.status for r in self.results}
-        if Status.DRIFT in statuses:
+        """OK clean (unverifiable and waived drift allowed), DRIFT, ERRORS when no drift but
+        errors."""
+        if any(r.counts_as_drift for r in self.results):
             return ExitCode.DRIFT
-        if Status.ERROR in statuses:
+        if any(r.status is Status.ERROR for r in self.results):
             return ExitCode.ERRORS
         return ExitCode.OK
 
@@ -262,6 +262,7 @@ def run_one(check: CheckConfig, services: Services, sleep: Sleep = time.sleep) -
         attempts=len(looks),
         tags=check.tags,
         looks=tuple(looks),
+        waiver=check.waive,
     )
 
 
@@ -293,9 +294,14 @@ def run_checks(
     *,
     on_result: ProgressCallback | None = None,
     sleep: Sleep = time.sleep,
+    now: datetime | None = None,
 ) -> RunReport:
-    """Run ``checks`` concurrently; results come back in config order."""
-    started_at = utcnow()
+    """Run ``checks`` concurrently; results come back in config order.
+
+    ``now`` is when the run counts as started (the clock of simulated nights in tests); a
+    waiver holds if that day (UTC) is on or before its ``until``.
+    """
+    started_at = now or utcnow()
     started = time.monotonic()
     results: list[Result | None] = [None] * len(checks)
     done = 0
@@ -313,5 +319,10 @@ def run_checks(
     with ThreadPoolExecutor(max_workers=services.settings.concurrency) as pool:
         for future in [pool.submit(work, i) for i in _interleaved(checks)]:
             future.result()
-    final = tuple(r for r in results if r is not None)
+    today = started_at.astimezone(timezone.utc).date()
+    final = tuple(
+        replace(r, waived=r.waiver is not None and r.waiver.holds_on(today))
+        for r in results
+        if r is not None
+    )
     return RunReport(started_at=started_at, duration_s=time.monotonic() - started, results=final)

@@ -8,7 +8,7 @@ from typing import Any
 from checker.engine.header import REQUIRED, CheckHeader
 from checker.engine.matchers import Matcher
 from checker.engine.registry import registry
-from checker.engine.settings import DocumentSettings, IssueSettings, Settings
+from checker.engine.settings import DocumentSettings, IssueSettings, Settings, StateSettings
 
 # The keys every check has, from the model that validates them.
 COMMON_PROPERTIES: dict[str, Any] = CheckHeader.model_json_schema()["properties"]
@@ -66,6 +66,7 @@ def config_schema() -> dict[str, Any]:
         "properties": {
             "settings": settings,
             "issues": IssueSettings.model_json_schema(),
+            "state": StateSettings.model_json_schema(),
             "document": _document_schema(),
             "check": {"type": "array", "items": {"oneOf": variants}},
         },

@@ -10,6 +10,8 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import (
@@ -183,6 +185,12 @@ class IssueSettings(BaseModel):
         le=60,
         description="seconds between write calls (GitHub asks for about 1 s)",
     )
+    unverified_after: int = Field(
+        default=7,
+        ge=1,
+        le=3650,
+        description="days without an ok or drift before a check gets a Cannot verify issue",
+    )
     max_rate_limit_wait: float = Field(
         default=60.0,
         ge=0,
@@ -216,6 +224,41 @@ class IssueSettings(BaseModel):
             if len(label) > LABEL_MAX or "," in label:
                 raise ValueError(f"{label!r}: a label has at most {LABEL_MAX} characters, no comma")
         return value
+
+
+DURATION = re.compile(r"^(?P<n>[1-9][0-9]{0,5})(?P<unit>[mhd])$")
+UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
+
+
+class StateSettings(BaseModel):
+    """The ``[state]`` table: where run memory lives and how much of it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    backend: Literal["auto", "file", "github-issue", "none"] = Field(
+        default="auto",
+        description="auto: github-issue when issue sync is on, else file",
+    )
+    path: str | None = Field(
+        default=None, description="file backend; default .infra-checker/state.json beside it"
+    )
+    history: int = Field(default=30, ge=1, le=1000, description="runs remembered per check")
+    expected_every: str | None = Field(
+        default=None, description='how often runs are expected, e.g. "24h" (m, h or d)'
+    )
+
+    @field_validator("expected_every")
+    @classmethod
+    def _every(cls, value: str | None) -> str | None:
+        if value is not None and not DURATION.match(value):
+            raise ValueError(f'{value!r} is not a duration such as "30m", "24h" or "7d"')
+        return value
+
+    def interval(self) -> timedelta | None:
+        match = DURATION.match(self.expected_every or "")
+        if match is None:
+            return None
+        return timedelta(seconds=int(match["n"]) * UNIT_SECONDS[match["unit"]])
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@
     DIR/report.json         the versioned JSON report; each result names its evidence file
     DIR/report.md           the same report as Markdown
     DIR/report.sarif        drifts and errors as SARIF 2.1.0 (code scanning)
+    DIR/state.json          the run memory after this run: when each fact was last seen true
+                            (``last_ok_at``) and last seen at all (``last_verified_at``)
     DIR/evidence/NN-ID.txt  per check: every answer of every attempt (RDAP/WHOIS text, DNS
                             answers, API JSON), each with the source asked and its time
     DIR/manifest.json       provenance (who, what, where, which commit and run), the files
@@ -35,6 +37,8 @@ from checker.engine.config import Config
 from checker.engine.model import Look, Result, Status, utcnow
 from checker.engine.runner import RunReport
 from checker.errors import UsageError
+from checker.memory.history import RunMemory
+from checker.memory.state import encode
 from checker.outputs import provenance
 from checker.outputs.escape import terminal_safe, visible_controls
 from checker.outputs.html_page import render_html
@@ -59,6 +63,8 @@ Every file is plain text; no tool is needed to read it.
   report.json        the same verdicts, machine-readable (schema_version {schema_version});
                      each result names its evidence file
   report.sarif       drifts and errors in SARIF 2.1.0, for code scanning
+  state.json         the run memory after this run: per fact, when it was last seen true
+                     (last_ok_at) and last seen at all (last_verified_at), and recent verdicts
   evidence/          one file per check: every answer of every attempt (the first look,
                      retries, the second look that confirms a drift): registry RDAP/WHOIS
                      text, DNS answers, API responses, each with the source asked and the
@@ -271,6 +277,7 @@ def write_bundle(
     report: RunReport,
     env: Mapping[str, str],
     invocation: provenance.Invocation,
+    memory: RunMemory | None = None,
 ) -> None:
     """Write the bundle (``--evidence DIR``)."""
     from checker.outputs.json_report import SCHEMA_VERSION
@@ -279,7 +286,7 @@ def write_bundle(
     config_sha256 = sha256_hex(config_bytes)
     files_by_id = {r.id: evidence_filename(i, r.id) for i, r in enumerate(report.results, 1)}
     origin = provenance.collect(config, config_sha256, report, env, invocation)
-    report_json = report_data(report)
+    report_json = report_data(report, memory=memory)
     for entry, result in zip(report_json["results"], report.results, strict=True):
         entry["evidence_file"] = files_by_id[result.id]
         entry["attempt_history"] = attempts_json(result)
@@ -292,9 +299,12 @@ def write_bundle(
         "index.html": render_html(report, origin, files_by_id).encode("utf-8"),
         "checks.toml": config_bytes,
         "report.json": _json_bytes(report_json),
-        "report.md": render_markdown(report).encode("utf-8"),
+        "report.md": render_markdown(report, memory).encode("utf-8"),
         "report.sarif": SarifReport(config, env).render(report).encode("utf-8"),
     }
+    if memory is not None:  # the state snapshot (run memory, issue #17)
+        snapshot = {**memory.to_json(), **encode(memory.state)}
+        contents["state.json"] = (json.dumps(snapshot, indent=1) + "\n").encode("utf-8")
     for result in report.results:
         contents[files_by_id[result.id]] = render_evidence(result).encode("utf-8")
     files = [BundleFile(name, sha256_hex(data), len(data)) for name, data in contents.items()]

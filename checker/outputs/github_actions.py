@@ -96,6 +96,9 @@ def annotation(result: Result, config: Config, env: Mapping[str, str], *, fail_o
     lines = [result.message, f"Documented fact: {result.description}"]
     if result.doc:
         lines.append(f"Documented in: {result.doc}")
+    if result.waived and result.waiver is not None:
+        until = result.waiver.until.isoformat()
+        lines.append(f"Waived until {until} (fails nothing): {result.waiver.reason}")
     return command(level, "\n".join(lines), **props)
 
 

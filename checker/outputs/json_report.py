@@ -7,11 +7,33 @@ from typing import Any
 
 from checker import __version__
 from checker.engine.runner import RunReport
+from checker.memory.history import RunMemory, remember_run
+from checker.memory.state import State
 
 SCHEMA_VERSION = 1
 
 
-def report_data(report: RunReport, *, include_raw: bool = False) -> dict[str, Any]:
+def report_data(
+    report: RunReport, *, include_raw: bool = False, memory: RunMemory | None = None
+) -> dict[str, Any]:
+    """The report; ``memory`` adds each result's ``history`` and the run's ``state``."""
+    if memory is None:
+        memory = remember_run(
+            "none",
+            State(),
+            report.results,
+            report.started_at,
+            keep=1,
+            configured=[r.id for r in report.results],
+            fingerprint=lambda _: "",
+            expected_every=None,
+        )
+    results = []
+    for r in report.results:
+        item = r.to_json(include_raw=include_raw)
+        history = memory.history(r.id)
+        item["history"] = history.to_json() if history is not None else None
+        results.append(item)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
@@ -19,10 +41,13 @@ def report_data(report: RunReport, *, include_raw: bool = False) -> dict[str, An
         "duration_s": round(report.duration_s, 3),
         "exit_code": report.exit_code(),
         "summary": report.summary(),
-        "results": [r.to_json(include_raw=include_raw) for r in report.results],
+        "state": memory.to_json(),
+        # Also at the top, where a script checking for missed runs looks first.
+        "missed_since": memory.to_json()["missed_since"],
+        "results": results,
         "document": None if report.document is None else report.document.to_json(),
     }
 
 
-def render_json(report: RunReport) -> str:
-    return json.dumps(report_data(report), indent=2, ensure_ascii=False) + "\n"
+def render_json(report: RunReport, memory: RunMemory | None = None) -> str:
+    return json.dumps(report_data(report, memory=memory), indent=2, ensure_ascii=False) + "\n"

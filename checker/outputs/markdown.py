@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from checker.engine.model import DocumentSummary, Status
 from checker.engine.runner import RunReport
+from checker.memory.history import RunMemory, notes
 from checker.outputs.escape import markdown_inline
 
 ICONS = {
@@ -14,7 +15,7 @@ ICONS = {
 }
 
 
-def render_markdown(report: RunReport) -> str:
+def render_markdown(report: RunReport, memory: RunMemory | None = None) -> str:
     summary = report.summary()
     counts = ", ".join(f"{count} {status}" for status, count in summary.items())
     lines = [
@@ -30,6 +31,9 @@ def render_markdown(report: RunReport) -> str:
             f"| {ICONS[r.status]} | `{r.id}` | {markdown_inline(r.description)} "
             f"| **{r.status.value}** | {markdown_inline(r.message)} |"
         )
+    said = notes(report.results, memory)
+    if said:
+        lines += ["", "### Run memory", "", *(f"- {markdown_inline(s)}" for s in said)]
     lines.append("")
     if report.document is not None:
         lines += _document(report.document)

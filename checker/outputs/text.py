@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from checker.engine.model import Status
 from checker.engine.runner import RunReport
+from checker.memory.history import RunMemory, notes
 from checker.outputs.escape import terminal_safe
 
 COLOURS: Mapping[Status, str] = {
@@ -18,7 +19,13 @@ COLOURS: Mapping[Status, str] = {
 RESET = "\033[0m"
 
 
-def render_text(report: RunReport, *, colour: bool = False, width: int | None = None) -> str:
+def render_text(
+    report: RunReport,
+    *,
+    colour: bool = False,
+    width: int | None = None,
+    memory: RunMemory | None = None,
+) -> str:
     width = width or shutil.get_terminal_size((120, 24)).columns
     id_width = max([len(r.id) for r in report.results] + [5])
     lines = [f"{'STATUS':<13} {'CHECK':<{id_width}}  DETAILS"]
@@ -34,6 +41,7 @@ def render_text(report: RunReport, *, colour: bool = False, width: int | None = 
     summary = ", ".join(f"{n} {s}" for s, n in report.summary().items())
     lines.append("")
     lines.append(f"{len(report.results)} checks in {report.duration_s:.1f} s: {summary}")
+    lines += [terminal_safe(sentence) for sentence in notes(report.results, memory)]
     document = report.document
     if document is not None:
         lines.append(

@@ -109,6 +109,8 @@ class FakeGitHub(FakeHTTPService):
         # Label names are case-insensitive on GitHub: keyed here by their casefold.
         self.labels: dict[str, dict[str, dict[str, Any]]] = {}
         self.renamed: dict[str, str] = {}
+        # Workflow files per repository and when each was last enabled through the API.
+        self.workflows: dict[str, dict[str, int]] = {}
         self.hooks: list[_Hook] = []
         # (owner/repo, ref, path) -> bytes; a private repository's files need a token.
         self.files: dict[tuple[str, str, str], bytes] = {}
@@ -127,6 +129,7 @@ class FakeGitHub(FakeHTTPService):
             self.orgs = {"jupyterhub": self._org_json("jupyterhub", "JupyterHub")}
             self.repos, self.issues, self.comments, self.labels = {}, {}, {}, {}
             self.renamed = {}
+            self.workflows = {ISSUES_REPO: {"drift-check.yml": 0}}
             for name in ("jupyterhub", "mybinder.org-deploy", "binderhub", "infra-checks"):
                 self.add_repository(f"jupyterhub/{name}")
             self.add_repository("jupyterhub/no-issues", has_issues=False)
@@ -775,6 +778,17 @@ class FakeGitHub(FakeHTTPService):
                 )
                 self.labels[full][data["name"].casefold()] = label
                 return Reply.json(label, 201)
+
+        @route("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable")
+        def enable_workflow(request: Request) -> Reply:
+            """204 No Content; the id may be the workflow's file name (as GitHub allows)."""
+            with self.state_lock:
+                full, failed = repo_or_error(request)
+                files = self.workflows.get(full, {})
+                if failed or request.params["workflow_id"] not in files:
+                    return failed or self.error(404, "Not Found", f"{DOCS}/actions/workflows")
+                files[request.params["workflow_id"]] += 1
+                return Reply(204)
 
     def _too_long(self, resource: str) -> Reply:
         return self.error(

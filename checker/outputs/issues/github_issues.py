@@ -282,13 +282,40 @@ class IssueStore:
 
     def list_managed(self) -> list[ExistingIssue]:
         """Every issue with our label and a marker, open or closed, all pages."""
+        items = self.list_labelled()
+        return [i for i in (self._existing(item) for item in items) if i is not None]
+
+    def list_labelled(self) -> list[dict[str, Any]]:
+        """Every issue with our label, open or closed, all pages, as GitHub's JSON."""
         try:
-            items = list(self.issues({"labels": self.label, "state": "all"}))
+            return list(self.issues({"labels": self.label, "state": "all"}))
         except PageLimit:
             raise SyncError(
                 f"issue sync: more than {MAX_PAGES} pages of labelled issues", stops_sync=True
             ) from None
-        return [i for i in (self._existing(item) for item in items) if i is not None]
+
+    def read_issue(self, number: int) -> dict[str, Any]:
+        data = self.call(
+            f"read issue #{number}",
+            lambda: self._request("GET", self._issue_url(number))[1],
+            idempotent=True,
+            number=number,
+        )
+        if not isinstance(data, dict):
+            raise SyncError(f"issue sync: issue #{number} gave no object", transient=True)
+        return data
+
+    def list_comments(self, number: int) -> list[str]:
+        """The bodies of an issue's first 100 comments (run memory's notes are among them)."""
+        _, data = self.call(
+            f"list the comments of issue #{number}",
+            lambda: self._request(
+                "GET", f"{self._issue_url(number)}/comments", params={"per_page": 100}
+            ),
+            idempotent=True,
+            number=number,
+        )
+        return [str(c.get("body") or "") for c in data or [] if isinstance(c, dict)]
 
     def find_by_marker(
         self, check_ids: Collection[str], known: Collection[int] = ()

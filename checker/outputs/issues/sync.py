@@ -56,6 +56,30 @@ def preflight(config: Config, env: Mapping[str, str], *, dry_run: bool) -> None:
     _target(config, env, dry_run=dry_run)
 
 
+def store_for(
+    config: Config, env: Mapping[str, str], *, dry_run: bool, suffix: str = ""
+) -> IssueStore:
+    """The issues labelled with the identifying label (or one of ours derived from it)."""
+    target = _target(config, env, dry_run=dry_run)
+    settings = config.issues
+    gh = build_github(
+        config.settings.endpoints.github_api,
+        target.token,
+        timeout=config.settings.timeout,
+        write_interval=settings.write_interval,
+        lazy=True,
+    )
+    base = settings.labels[0]
+    return IssueStore(
+        gh,
+        target.repository,
+        base[: 50 - len(suffix)] + suffix,
+        settings.max_rate_limit_wait,
+        # A 5xx is retried on the same rhythm as writes are spaced (0 in tests).
+        backoff=settings.write_interval,
+    )
+
+
 def run_url(env: Mapping[str, str]) -> str | None:
     """Link to this workflow run, from the variables GitHub Actions sets."""
     server = env.get("GITHUB_SERVER_URL", "").rstrip("/")
@@ -126,21 +150,7 @@ def _sync(
 ) -> None:
     target = _target(config, env, dry_run=dry_run)
     settings = config.issues
-    gh = build_github(
-        config.settings.endpoints.github_api,
-        target.token,
-        timeout=config.settings.timeout,
-        write_interval=settings.write_interval,
-        lazy=True,
-    )
-    store = IssueStore(
-        gh,
-        target.repository,
-        settings.labels[0],
-        settings.max_rate_limit_wait,
-        # A 5xx is retried on the same rhythm as writes are spaced (0 in tests).
-        backoff=settings.write_interval,
-    )
+    store = store_for(config, env, dry_run=dry_run)
     run = RunInfo(report.started_at, run_url(env))
     configured = [*(c.id for c in config.checks), *config.disabled_ids]
 
