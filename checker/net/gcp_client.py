@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from checker.engine.model import CheckError, Evidence, Unverifiable
+from checker.engine.redaction import register_secret
 from checker.net.http import parse_retry_after, read_body, short_reason
 
 if TYPE_CHECKING:
@@ -301,6 +302,8 @@ def projects_client(ctx: CheckContext) -> Any:
 
     client = ctx.services.shared("gcp.projects_client", build, deadline=ctx.deadline)
     _refresh_in_time(ctx, client)
+    # Whatever a Google error later quotes, the access token we obtained stays out of it.
+    register_secret(getattr(client.found.credentials, "token", None))
     return client.api
 
 

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from checker.engine.redaction import register_secret
 from checker.net.http import parse_retry_after
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def build_github(
     """A client that makes exactly the calls asked for, each bounded by ``timeout`` seconds."""
     from github import Auth, Github
 
+    register_secret(token)
     return Github(
         base_url=base_url,
         auth=Auth.Token(token) if token else None,

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from checker.engine.model import CheckError, Evidence, utcnow
+from checker.engine.redaction import register_headers
 
 if TYPE_CHECKING:
     import requests
@@ -258,6 +259,7 @@ class HttpClient:
         """
         import requests
 
+        register_headers(headers)  # a service may echo the credential back in its answer
         started = time.monotonic()
         try:
             with self.session.get(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from checker.outputs.escape import markdown_inline, terminal_safe
+from checker.engine.redaction import redact
+from checker.outputs.escape import code_span, link, terminal_safe
 from checker.outputs.issues.apply import Outcome
 from checker.outputs.issues.plan import Action, Plan
 
@@ -41,7 +42,7 @@ def terminal(repository: str, plan: Plan, outcomes: Sequence[Outcome] | None) ->
         target = f"#{row.number} " if row.number is not None else ""
         text = f"{row.status} {row.action.kind.value} {target}[{row.action.check_id}] "
         text += row.action.title + (f": {row.error}" if row.error else "")
-        lines.append(f"  {terminal_safe(text)}")
+        lines.append(f"  {terminal_safe(redact(text))}")
     cap = _cap_line(plan)
     if cap:
         lines.append(f"  {cap}")
@@ -51,22 +52,29 @@ def terminal(repository: str, plan: Plan, outcomes: Sequence[Outcome] | None) ->
 
 
 def markdown(
-    repository: str, plan: Plan, outcomes: Sequence[Outcome] | None, error: str | None
+    repository: str,
+    plan: Plan,
+    outcomes: Sequence[Outcome] | None,
+    error: str | None,
+    server: str = "https://github.com",
 ) -> str:
-    """A job-summary section; ``owner/name#N`` links right even when the workflow runs in
-    another repository."""
+    """A job-summary section; each issue is an explicit link (right even when the workflow
+    runs in another repository); titles and errors are outside text, shown as code."""
     head = "planned, dry run: nothing written" if outcomes is None else "applied"
     lines = ["", f"### Drift issues in `{repository}` ({head})", ""]
     for row in rows(plan, outcomes):
-        ref = f" {repository}#{row.number}" if row.number is not None else ""
+        ref = ""
+        if row.number is not None:
+            url = f"{server.rstrip('/')}/{repository}/issues/{row.number}"
+            ref = " " + link(f"{repository}#{row.number}", url)
         line = f"- {row.status} **{row.action.kind.value}**{ref} `{row.action.check_id}`: "
-        line += markdown_inline(row.action.title)
-        lines.append(line + (f": {markdown_inline(row.error)}" if row.error else ""))
+        line += code_span(redact(row.action.title))
+        lines.append(line + (f": {code_span(redact(row.error))}" if row.error else ""))
     cap = _cap_line(plan)
     if cap:
-        lines.append(f"- {markdown_inline(cap)}")
+        lines.append(f"- {code_span(cap)}")
     if len(lines) == 3:
         lines.append("- nothing to do")
     if error:
-        lines.append(f"- **sync stopped:** {markdown_inline(error)}")
+        lines.append(f"- **sync stopped:** {code_span(redact(error))}")
     return "\n".join([*lines, "", ""])

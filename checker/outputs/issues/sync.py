@@ -24,6 +24,7 @@ from checker.outputs.issues.github_issues import PERMISSION, IssueStore, SyncErr
 from checker.outputs.issues.plan import Plan, plan
 from checker.outputs.issues.render import RunInfo
 from checker.outputs.issues.settings import REPOSITORY
+from checker.outputs.markdown import doc_base
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ def _report(
     sys.stderr.write(summary.terminal(repository, the_plan, outcomes))
     summary_path = env.get("GITHUB_STEP_SUMMARY")
     if summary_path:
-        text = summary.markdown(repository, the_plan, outcomes, error)
+        server = env.get("GITHUB_SERVER_URL") or "https://github.com"
+        text = summary.markdown(repository, the_plan, outcomes, error, server)
         append_runner_file(Path(summary_path), text, "job summary")
 
 
@@ -125,7 +127,7 @@ def _sync(
         report.results,
         existing,
         configured_ids=[*(c.id for c in config.checks), *config.disabled_ids],
-        run=RunInfo(report.started_at, run_url(env)),
+        run=RunInfo(report.started_at, run_url(env), doc_base(env, config.path)),
         partial=partial,
         max_new=settings.max_new,
     )
