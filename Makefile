@@ -26,8 +26,8 @@ run: $(STAMP)
 test: lint lint-actions typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check checker tests
-	$(BIN)/ruff format --check checker tests
+	$(BIN)/ruff check checker tests demo
+	$(BIN)/ruff format --check checker tests demo
 
 # The action and workflows: zizmor's security audits (offline, default persona) and GitHub's
 # published schemas for action.yml and workflow files.
@@ -39,7 +39,7 @@ lint-actions: $(STAMP)
 # What a drift looks like, offline: the real tool against the loopback world with two facts
 # drifted, then the issue plan it would apply (a dry run; nothing is written anywhere).
 demo: $(STAMP)
-	$(BIN)/python -m tests.world.demo
+	$(BIN)/python -m demo
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

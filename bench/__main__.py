@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import concurrency, report, scale, startup
+from bench import concurrency, hung, report, scale, startup
 from bench.harness import ROOT
 from bench.measure import guard_sockets
 from bench.world import config_text, running_world, safe_env
@@ -33,9 +33,16 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         say("concurrency")
         conc = [
-            concurrency.measure(world, templates, concurrency.CHECKS, args.runs),
-            concurrency.measure(world, templates, 8, max(3, args.runs // 2)),
+            concurrency.measure(world, templates, concurrency.DEFAULTS, args.runs),
+            concurrency.measure(world, templates, concurrency.BEFORE, max(3, args.runs // 2)),
         ]
+        say(f"concurrency, {concurrency.MANY} checks")
+        many = [
+            concurrency.measure(world, templates, mode, 1, concurrency.MANY)
+            for mode in (concurrency.DEFAULTS, concurrency.BEFORE)
+        ]
+        say("hung services, shipped settings")
+        hung_results = hung.measure(world)
         say("start-up")
         text = config_text(templates, concurrency.CHECKS, world.site.url, "")
         start = startup.measure(text, runs=max(10, args.runs * 2))
@@ -53,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         templates=templates,
         excluded=excluded,
         concurrency=conc,
+        many=many,
+        hung=hung_results,
         startup=start,
         scale=points,
         budget=budget,

@@ -4,6 +4,9 @@ The sync is fed results built directly (the checks themselves are not what is me
 first sync brings the loopback GitHub to the state (N drifting checks, N open issues), then the
 next night's identical results are synced again and every request it makes is counted.
 Target: no write calls; listing calls grow with pages of managed issues, not with checks.
+For contrast, one night that does file an issue is measured too: only such a night scans the
+repository for the check's marker (an unlabelled issue of its own is re-labelled, not filed
+again), and it lists again just before and just after creating (overlapping runs).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from contextlib import redirect_stderr
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from checker.engine.config import Config, parse_config
 from checker.engine.model import Evidence, Result, Status, utcnow
@@ -94,15 +98,45 @@ def measure_case(world: World, checks: int, drifting: int, healed: int) -> Budge
     before = len(world.github.requests)
     _sync(config, _report(config, drifting, night=2), env)
     steady = world.github.requests[before:]
-    calls = Counter(f"{r.method} {r.path.replace(ISSUES_REPO, '{repo}')}" for r in steady)
-    pages = sum(1 for r in steady if r.method == "GET" and r.path.endswith(f"{ISSUES_REPO}/issues"))
+    repo_id = world.github.repos[ISSUES_REPO]["id"]
+    calls = _counted(world, steady)
+    # Later pages are fetched where GitHub's Link header points: /repositories/{id}/issues.
+    listing = (f"/repos/{ISSUES_REPO}/issues", f"/repositories/{repo_id}/issues")
+    pages = sum(1 for r in steady if r.method == "GET" and r.path in listing)
     world.reset()
     return BudgetCase(checks, drifting, healed, dict(calls), pages)
+
+
+def _counted(world: World, requests: list[Any]) -> dict[str, int]:
+    repo_id = str(world.github.repos[ISSUES_REPO]["id"])
+    return dict(
+        Counter(
+            f"{r.method} {r.path.replace(ISSUES_REPO, '{repo}').replace(repo_id, '{id}')}"
+            for r in requests
+        )
+    )
+
+
+def measure_create_night(world: World, others: int = 300) -> dict[str, int]:
+    """Calls of a night where one more check (of 60, 10 with open issues) starts drifting, in
+    a repository holding ``others`` unrelated issues."""
+    world.reset()
+    env = {**world.env(), "GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": ISSUES_REPO}
+    for n in range(others):
+        world.github.add_issue(ISSUES_REPO, f"someone's issue {n}", "text")
+    config = _config(60, env)
+    _sync(config, _report(config, 10, night=0), env)
+    before = len(world.github.requests)
+    _sync(config, _report(config, 11, night=1), env)
+    calls = _counted(world, world.github.requests[before:])
+    world.reset()
+    return calls
 
 
 @dataclass(frozen=True)
 class BudgetResult:
     cases: list[BudgetCase]
+    create_night: dict[str, int]
 
     @property
     def no_writes(self) -> bool:
@@ -151,8 +185,17 @@ class BudgetResult:
                 f"| {c.checks} | {c.managed} | {c.closed} | {c.list_pages} | {c.total} | "
                 f"{c.writes} | {detail} |"
             )
+        detail = ", ".join(f"`{k}` x{n}" for k, n in sorted(self.create_night.items()))
+        lines += [
+            "",
+            "A night that files one issue (60 checks, 10 open managed issues, 300 other issues "
+            "in the repository): the labelled list, the marker scan (newest first, stopping "
+            "once found or after 2,000 issues), the label check, a re-list just before "
+            f"creating and one just after: {detail}.",
+        ]
         return lines
 
 
 def measure(world: World) -> BudgetResult:
-    return BudgetResult([measure_case(world, *case) for case in CASES])
+    cases = [measure_case(world, *case) for case in CASES]
+    return BudgetResult(cases, measure_create_night(world))

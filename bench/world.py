@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from checker.engine.config import ENV_OVERRIDES
 from checker.engine.registry import registry
+from checker.engine.settings import ENV_OVERRIDES
 from tests.world import World, closed_port
 
 # (type, TOML body) per family; "{site}" is the loopback website's base URL.

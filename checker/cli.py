@@ -1,4 +1,4 @@
-"""Command line: ``run``, ``validate``, ``list``, ``schema``.
+"""Command line: ``run``, ``validate``, ``coverage``, ``list``, ``schema``, ``evidence verify``.
 
 Start-up stays cheap: argparse is all that loads before a sub-command is chosen, and no
 sub-command but ``run`` ever imports a network client library.
@@ -10,26 +10,29 @@ error, 3 no drift but some checks errored (or GitHub failed the issue sync for n
 from __future__ import annotations
 
 import argparse
+import enum
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from checker.errors import ExitCode, FailOn, UsageError, UserError
+
 if TYPE_CHECKING:
     from checker.engine.config import CheckConfig, Config
     from checker.engine.model import Result
     from checker.engine.runner import RunReport
 
-EXIT_OK, EXIT_DRIFT, EXIT_USAGE, EXIT_ERRORS = 0, 1, 2, 3
-FORMATS = ("text", "json", "markdown")
-# What fails the run (a non-zero exit): "error" fails on drift or errors, "drift" on drift
-# only (a flaky night is reported, not failed), "never" only on usage or config errors.
-FAIL_ON = ("drift", "error", "never")
 
+class OutputFormat(str, enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    SARIF = "sarif"
 
-class UsageError(Exception):
-    """Bad invocation: reported in one paragraph, exit 2."""
+    def __str__(self) -> str:
+        return self.value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,8 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
         )
         return p
 
-    run = with_config(sub.add_parser("run", help="run the checks and report"))
-    run.add_argument("--format", "-f", choices=FORMATS, default="text", help="report format")
+    def with_document(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument(
+            "--document",
+            metavar="PATH_OR_URL",
+            help="read the document from here instead of [document] (e.g. a local edit)",
+        )
+        return p
+
+    run = with_document(with_config(sub.add_parser("run", help="run the checks and report")))
+    # argparse checks the strings (its usage message lists them); _run reads them as enums.
+    run.add_argument(
+        "--format",
+        "-f",
+        choices=[f.value for f in OutputFormat],
+        default="text",
+        help="report format",
+    )
     run.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
     run.add_argument(
         "--only",
@@ -82,8 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--fail-on",
-        choices=FAIL_ON,
-        default="error",
+        choices=[f.value for f in FailOn],
+        default=FailOn.ERROR.value,
         help="exit non-zero on drift or errors (error, the default), on drift only (drift), "
         "or only on usage/config errors (never)",
     )
@@ -94,37 +112,67 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LABEL",
         help="label for drift issues (repeatable; replaces [issues] labels, first one identifies)",
     )
-    with_config(sub.add_parser("validate", help="check checks.toml and exit"))
+    with_document(
+        with_config(sub.add_parser("validate", help="check checks.toml (and its quotes) and exit"))
+    )
+    coverage = with_document(
+        with_config(sub.add_parser("coverage", help="list the document's mentions no check covers"))
+    )
+    coverage.add_argument(
+        "--format", "-f", choices=["text", "json"], default="text", help="output format"
+    )
+    coverage.add_argument(
+        "--suggest", action="store_true", help="print only [[check]] suggestions, as TOML"
+    )
     with_config(sub.add_parser("list", help="list the configured checks"))
     sub.add_parser("schema", help="print the JSON Schema of checks.toml")
+    evidence = sub.add_parser("evidence", help="work with evidence bundles")
+    evidence_sub = evidence.add_subparsers(dest="evidence_command", metavar="ACTION", required=True)
+    verify = evidence_sub.add_parser(
+        "verify",
+        help="recompute every hash of a bundle, check it is consistent, summarise it "
+        "(exit 0 consistent, 1 not)",
+    )
+    verify.add_argument("directory", type=Path, metavar="DIR", help="the evidence bundle")
     return parser
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = ["infra-checker", *argv]
     env = os.environ if env is None else env
-    from checker.engine.config import ConfigError
-
     try:
         if args.command == "schema":
             from checker.engine.schema import config_schema_json
 
             sys.stdout.write(config_schema_json())
-            return EXIT_OK
-        config = _load(args.config, env)
+            return ExitCode.OK
+        if args.command == "evidence":
+            from checker.outputs.evidence_verify import verify_command
+
+            return verify_command(args.directory, sys.stdout, sys.stderr)
+        config = _load(args.config, env, getattr(args, "document", None))
         if args.command == "validate":
-            print(f"{args.config}: {len(config.checks)} checks, valid")
-            return EXIT_OK
+            from checker.document.commands import validate_document
+
+            bound = validate_document(config, env)
+            print(f"{args.config}: {len(config.checks)} checks, valid{bound}")
+            return ExitCode.OK
+        if args.command == "coverage":
+            from checker.document.commands import coverage
+
+            return coverage(config, env, fmt=args.format, suggest=args.suggest)
         if args.command == "list":
             sys.stdout.write(render_list(config.checks))
-            return EXIT_OK
+            return ExitCode.OK
         return _run(args, config, env)
-    except (ConfigError, UsageError) as exc:
-        print(f"infra-checker: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except UserError as exc:
+        _say(exc)
+        return ExitCode.USAGE
     except KeyboardInterrupt:
         print("infra-checker: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as exc:  # a bug: one readable line, never a traceback nor exit 1 (drift)
         from checker.outputs.escape import terminal_safe
 
@@ -134,13 +182,21 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             "judged from it. Please report this at the infra-checker issue tracker.",
             file=sys.stderr,
         )
-        return EXIT_USAGE
+        return ExitCode.USAGE
 
 
-def _load(path: Path, env: Mapping[str, str]) -> Config:
+def _say(exc: UserError) -> None:
+    """A user error in one paragraph: its message may quote the file or a service (line
+    breaks, terminal escapes), and is made terminal-safe here, where it is printed."""
+    from checker.outputs.escape import terminal_safe
+
+    print(f"infra-checker: {terminal_safe(str(exc))}", file=sys.stderr)
+
+
+def _load(path: Path, env: Mapping[str, str], document: str | None = None) -> Config:
     from checker.engine.config import load_config
 
-    return load_config(path, env)
+    return load_config(path, env, document)
 
 
 def select_checks(checks: Sequence[CheckConfig], patterns: Sequence[str]) -> list[CheckConfig]:
@@ -184,15 +240,15 @@ def _progress(stream: TextIO) -> Callable[[Result, int, int], None]:
     return show
 
 
-def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> int:
-    from checker.engine.config import ConfigError
+def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> ExitCode:
+    fmt, fail_on = OutputFormat(args.format), FailOn(args.fail_on)
     from checker.engine.context import make_services
     from checker.engine.runner import run_checks
     from checker.outputs.github_actions import announce, in_github_actions, mask_secrets
 
     # Workflow commands are only honoured at the start of a log line: keep them off a JSON or
     # Markdown report on stdout (the action writes its report to a file, leaving stdout free).
-    commands = sys.stdout if args.output is not None or args.format == "text" else sys.stderr
+    commands = sys.stdout if args.output is not None or fmt is OutputFormat.TEXT else sys.stderr
     if in_github_actions(env):
         mask_secrets(env, commands)
     config = with_labels(config, args.label)
@@ -211,32 +267,47 @@ def _run(args: argparse.Namespace, config: Config, env: Mapping[str, str]) -> in
         preflight_bundle(args.evidence)
     services = make_services(config.settings, env)
     on_result = _progress(sys.stderr) if sys.stderr.isatty() else None
+    document = None
+    if config.document is not None:
+        from checker.document.read import read_document
+
+        document = read_document(config.document, config.settings, env)
     report = run_checks(checks, services, on_result=on_result)
-    _emit(report, args.format, args.output, env)
-    announce(report, config, env, commands, fail_on=args.fail_on, report_path=args.output)
+    if config.document is not None and document is not None:
+        from checker.document.binding import apply_document
+
+        report = apply_document(report, config.checks, document, config.document.ignore)
+    _emit(report, config, fmt, args.output, env)
+    announce(report, config, env, commands, fail_on=fail_on, report_path=args.output)
     code = report.exit_code()
     # Issues and the evidence bundle each get their chance, whichever of them fails: a disk
     # problem must not keep a drift from its issue, nor a token problem an auditor's bundle.
-    sync_failure: ConfigError | None = None
+    sync_failure: UserError | None = None
     if sync_issues:
         try:
             code = _sync(config, report, env, args, code)
-        except ConfigError as exc:
+        except UserError as exc:
             sync_failure = exc
     if args.evidence is not None:
         from checker.outputs.evidence import write_bundle
+        from checker.outputs.provenance import invocation_for
 
-        write_bundle(args.evidence, config, report)
+        invocation = invocation_for(args.argv, config, [c.id for c in checks], args.only)
+        write_bundle(args.evidence, config, report, env, invocation)
     if sync_failure is not None:
         raise sync_failure
-    return apply_fail_on(code, args.fail_on)
+    return fail_on.exit_code(code)
 
 
 def _sync(
-    config: Config, report: RunReport, env: Mapping[str, str], args: argparse.Namespace, code: int
-) -> int:
+    config: Config,
+    report: RunReport,
+    env: Mapping[str, str],
+    args: argparse.Namespace,
+    code: ExitCode,
+) -> ExitCode:
     """Sync the issues; GitHub's passing trouble counts as an error of the run (exit 3)."""
-    from checker.outputs.issues.github_issues import SyncError
+    from checker.errors import SyncError
     from checker.outputs.issues.sync import sync
 
     try:
@@ -244,8 +315,8 @@ def _sync(
     except SyncError as exc:
         if not exc.transient:
             raise
-        print(f"infra-checker: {exc}", file=sys.stderr)
-        return code if code == EXIT_DRIFT else EXIT_ERRORS
+        _say(exc)
+        return code if code is ExitCode.DRIFT else ExitCode.ERRORS
     return code
 
 
@@ -263,12 +334,6 @@ def _preflight_output(output: Path) -> None:
         raise UsageError(f"--output {output}: cannot write: permission denied")
 
 
-def apply_fail_on(code: int, fail_on: str) -> int:
-    if fail_on == "never" or (fail_on == "drift" and code == EXIT_ERRORS):
-        return EXIT_OK
-    return code
-
-
 def with_labels(config: Config, labels: Sequence[str]) -> Config:
     """``--label`` replaces the [issues] labels, validated like the file's."""
     if not labels:
@@ -277,7 +342,7 @@ def with_labels(config: Config, labels: Sequence[str]) -> Config:
 
     from pydantic import ValidationError
 
-    from checker.outputs.issues.settings import IssueSettings
+    from checker.engine.settings import IssueSettings
 
     try:
         issues = IssueSettings.model_validate({**config.issues.model_dump(), "labels": labels})
@@ -287,12 +352,18 @@ def with_labels(config: Config, labels: Sequence[str]) -> Config:
     return replace(config, issues=issues)
 
 
-def render(report: RunReport, fmt: str, *, colour: bool) -> str:
-    if fmt == "json":
+def render(
+    report: RunReport, config: Config, fmt: OutputFormat, *, colour: bool, env: Mapping[str, str]
+) -> str:
+    if fmt is OutputFormat.SARIF:
+        from checker.outputs.sarif import SarifReport
+
+        return SarifReport(config, env).render(report)
+    if fmt is OutputFormat.JSON:
         from checker.outputs.json_report import render_json
 
         return render_json(report)
-    if fmt == "markdown":
+    if fmt is OutputFormat.MARKDOWN:
         from checker.outputs.markdown import render_markdown
 
         return render_markdown(report)
@@ -301,9 +372,15 @@ def render(report: RunReport, fmt: str, *, colour: bool) -> str:
     return render_text(report, colour=colour)
 
 
-def _emit(report: RunReport, fmt: str, output: Path | None, env: Mapping[str, str]) -> None:
+def _emit(
+    report: RunReport,
+    config: Config,
+    fmt: OutputFormat,
+    output: Path | None,
+    env: Mapping[str, str],
+) -> None:
     colour = output is None and sys.stdout.isatty() and not env.get("NO_COLOR")
-    text = render(report, fmt, colour=colour)
+    text = render(report, config, fmt, colour=colour, env=env)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -11,27 +11,18 @@ from typing import Any
 
 import pytest
 
+from checker.engine.settings import ENV_OVERRIDES
+from checker.net import gcp_client
+from checker.outputs.github_actions import SECRET_VARIABLES
 from tests.world import World
 
 # Whatever the developer's shell says, tests talk only to the loopback world.
 for _var in (
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-    "QUAY_TOKEN",
-    "CLOUDSDK_CONFIG",
-    "NO_GCE_CHECK",
-    "GCE_METADATA_HOST",
-    "GCE_METADATA_IP",
+    *SECRET_VARIABLES,
+    *gcp_client.ENVIRONMENT,
+    *ENV_OVERRIDES,
     "GITHUB_STEP_SUMMARY",
     "GITHUB_OUTPUT",
-    "GOOGLE_APPLICATION_CREDENTIALS",
-    "GITHUB_API_URL",
-    "CHECKER_DNS_RESOLVERS",
-    "CHECKER_WHOIS_SERVER",
-    "CHECKER_RDAP_URL",
-    "CHECKER_QUAY_URL",
-    "CHECKER_DOCKERHUB_URL",
-    "CHECKER_GCP_ENDPOINT",
     "NO_COLOR",
 ):
     os.environ.pop(_var, None)

@@ -17,7 +17,27 @@ from cmarkgfm.cmark import Options
 EXTENSIONS = ("autolink", "table", "strikethrough", "tagfilter", "tasklist")
 # What our own templates produce; anything else came from outside text.
 OUR_TAGS = frozenset(
-    "p strong em code pre a table thead tbody tr th td details summary sub h2 h3 ul li".split()
+    [
+        "p",
+        "strong",
+        "em",
+        "code",
+        "pre",
+        "a",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "details",
+        "summary",
+        "sub",
+        "h2",
+        "h3",
+        "ul",
+        "li",
+    ]
 )
 # GitHub links these in text (not in code): @user, @org/team, #1, owner/repo#1, GH-1, a SHA.
 MENTION = re.compile(r"(?<![\w`])@[A-Za-z0-9]")

@@ -334,9 +334,9 @@ def test_the_lock_pins_every_runtime_dependency_with_hashes() -> None:
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    else:  # Python 3.10
         import tomli as tomllib
 
     lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")

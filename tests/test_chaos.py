@@ -5,14 +5,19 @@ or is observed differently; a check is removed from checks.toml or comes back), 
 itself is noisy (some checks come back ``error`` or ``unverifiable``), and any GitHub call may
 fail: a 5xx (sometimes *after* the write took effect, as a 502 on create can), a reset
 connection, a secondary rate limit, the primary rate limit spent, or the run killed after a
-few writes.
+few writes. And people act on the issues as they do: remove the label, close an issue as not
+planned, lock the conversation, write their own notes into the body.
 
 Invariants, after every night:
 - at most one open managed issue per check, whatever failed (and never a second issue filed
   for a check at all: a create whose answer was lost is found by re-listing);
 - a check that came back ``error``/``unverifiable`` had its issue neither opened nor closed;
 - after a clean follow-up sync of that night's true state: every drifting check has exactly
-  one open issue, every healthy or removed check none.
+  one open issue (unless a person closed it as not planned and what is observed is still what
+  it was then), every healthy or removed check no open labelled one (an issue whose label a
+  person removed on the very night its fact healed is out of sight until the check drifts
+  again: it is then found by its marker, never filed twice);
+- what a person wrote outside the tool's region of a body is still there.
 
 The runs are seeded: the seed is printed, and ``CHAOS_SEED=<seed> make chaos`` replays it.
 ``make test`` runs a short fixed-seed version; ``make chaos`` the long one (``CHAOS_RUNS``).
@@ -31,10 +36,11 @@ from pathlib import Path
 
 import pytest
 
-from checker.engine.config import Config, ConfigError, parse_config
+from checker.engine.config import Config, parse_config
 from checker.engine.model import Evidence, Result, Status
 from checker.engine.runner import RunReport
-from checker.outputs.issues.render import parse_marker
+from checker.errors import UserError
+from checker.outputs.issues.render import fingerprint, parse_marker
 from checker.outputs.issues.sync import sync
 from tests.world import World
 from tests.world.github import ISSUES_REPO, TOKEN
@@ -65,6 +71,8 @@ class Nights:
     world: World
     facts: dict[str, Fact] = field(default_factory=lambda: {c: Fact() for c in CHECKS})
     faults: Counter[str] = field(default_factory=Counter)
+    people: Counter[str] = field(default_factory=Counter)
+    notes: dict[int, str] = field(default_factory=dict)  # issue number -> a person's text
     failed_syncs: int = 0
 
     def env(self) -> dict[str, str]:
@@ -118,6 +126,28 @@ class Nights:
             )
         return RunReport(started_at=started, duration_s=1.0, results=tuple(results))
 
+    # --- people act on the issues -----------------------------------------------------------
+    def people_act(self, night: int) -> None:
+        github = self.world.github
+        with github.state_lock:
+            ours = [i for i in github.issues[ISSUES_REPO] if parse_marker(i.get("body"))]
+            for issue in ours:
+                roll = self.rng.random()
+                if roll < 0.05 and issue["labels"]:
+                    issue["labels"] = []
+                    self.people["label removed"] += 1
+                elif roll < 0.12 and issue["state"] == "open":
+                    issue.update(state="closed", state_reason="not_planned")
+                    self.people["closed as not planned"] += 1
+                elif roll < 0.16:
+                    issue.update(locked=not issue["locked"])
+                    self.people["locked" if issue["locked"] else "unlocked"] += 1
+                elif roll < 0.20 and issue["number"] not in self.notes:
+                    note = f"Night {night}: a person's note on #{issue['number']}."
+                    issue["body"] = f"{issue['body']}\n\n{note}\n"
+                    self.notes[issue["number"]] = note
+                    self.people["body edited"] += 1
+
     # --- GitHub misbehaves -----------------------------------------------------------------
     def inject_faults(self) -> None:
         github = self.world.github
@@ -154,25 +184,46 @@ class Nights:
         try:
             with redirect_stderr(io.StringIO()):
                 sync(self.config(), report, self.env(), dry_run=False, partial=False)
-        except ConfigError:  # SyncError is one: the sync said it could not finish
+        except UserError:  # SyncError is one: the sync said it could not finish
             return False
         return True
 
-    def open_by_check(self) -> Counter[str]:
+    def ours(self) -> list[dict[str, object]]:
+        """Every issue carrying a marker, labelled or not."""
+        with self.world.github.state_lock:
+            issues = list(self.world.github.issues[ISSUES_REPO])
+        return [i for i in issues if parse_marker(i.get("body"))]  # type: ignore[arg-type]
+
+    def open_by_check(self, *, labelled_only: bool = False) -> Counter[str]:
         counts: Counter[str] = Counter()
-        for issue in self.world.github.managed():
-            marker = parse_marker(issue.get("body"))
-            if issue["state"] == "open" and marker is not None:
+        for issue in self.ours():
+            marker = parse_marker(issue.get("body"))  # type: ignore[arg-type]
+            shown = not labelled_only or issue["labels"]
+            if issue["state"] == "open" and marker is not None and shown:
                 counts[marker.check_id] += 1
         return counts
 
     def issues_by_check(self) -> Counter[str]:
-        """Managed issues ever filed per check, open or closed."""
-        markers = (parse_marker(i.get("body")) for i in self.world.github.managed())
+        """Issues ever filed per check, open or closed, labelled or not."""
+        markers = (parse_marker(i.get("body")) for i in self.ours())  # type: ignore[arg-type]
         return Counter(m.check_id for m in markers if m is not None)
+
+    def declined(self, result: Result) -> bool:
+        """A person closed the check's issue as not planned, about what is observed now."""
+        fp = fingerprint(result)
+        for issue in self.ours():
+            marker = parse_marker(issue.get("body"))  # type: ignore[arg-type]
+            if marker is not None and marker.check_id == result.id:
+                return bool(
+                    issue["state"] == "closed"
+                    and issue["state_reason"] == "not_planned"
+                    and marker.fingerprint == fp
+                )
+        return False
 
     def night(self, night: int) -> None:
         self.evolve()
+        self.people_act(night)
         self.inject_faults()
         before = self.open_by_check()
         noisy = self.report(night, noisy=True)
@@ -185,6 +236,9 @@ class Nights:
         # Stronger than the brief: not even a closed duplicate (a lost create is re-listed).
         twice = {c: n for c, n in self.issues_by_check().items() if n > 1}
         assert not twice, f"night {night}: several issues ever filed for {twice}"
+        for number, note in self.notes.items():
+            body = str(self.world.github.issue(number)["body"])
+            assert note in body, f"night {night}: the note on #{number} was lost"
         for result in noisy.results:
             if result.status in (Status.ERROR, Status.UNVERIFIABLE):
                 # A flaky look must neither open nor close an issue.
@@ -193,14 +247,22 @@ class Nights:
                     f"issues went from {before[result.id]} to {after[result.id]}"
                 )
 
-        assert self.sync(self.report(night, noisy=False)), f"night {night}: clean sync failed"
-        open_now = self.open_by_check()
+        clean = self.report(night, noisy=False)
+        assert self.sync(clean), f"night {night}: clean sync failed"
+        open_now, labelled = self.open_by_check(), self.open_by_check(labelled_only=True)
+        results = {r.id: r for r in clean.results}
         for ident, fact in self.facts.items():
-            want = 1 if fact.configured and fact.drifting else 0
-            assert open_now[ident] == want, (
-                f"night {night}: {ident} ({fact}) has {open_now[ident]} open issues, "
-                f"expected {want}"
-            )
+            if fact.configured and fact.drifting:
+                want = 0 if self.declined(results[ident]) else 1
+                assert open_now[ident] == labelled[ident] == want, (
+                    f"night {night}: {ident} ({fact}) has {open_now[ident]} open issues "
+                    f"({labelled[ident]} labelled), expected {want}"
+                )
+            else:
+                assert labelled[ident] == 0 and open_now[ident] <= 1, (
+                    f"night {night}: {ident} ({fact}) has {open_now[ident]} open issues "
+                    f"({labelled[ident]} labelled), expected none"
+                )
 
 
 def chaos(world: World, runs: int, seed: int) -> Nights:
@@ -210,7 +272,8 @@ def chaos(world: World, runs: int, seed: int) -> Nights:
         nights.night(night)
     filed = nights.issues_by_check()
     print(
-        f"faults injected: {dict(nights.faults)}; syncs that stopped: {nights.failed_syncs}; "
+        f"faults injected: {dict(nights.faults)}; people: {dict(nights.people)}; "
+        f"syncs that stopped: {nights.failed_syncs}; "
         f"issues filed: {sum(filed.values())} for {len(filed)} checks"
     )
     return nights
@@ -220,6 +283,8 @@ def test_chaos_short_seeded(world: World) -> None:
     """The version `make test` runs: fixed seed, 25 nights."""
     nights = chaos(world, 25, int(os.environ.get("CHAOS_SEED", "20261125")))
     assert sum(nights.faults.values()) > 0  # it really was chaotic
+    for act in ("label removed", "closed as not planned", "locked", "body edited"):
+        assert nights.people[act] > 0, act  # and people really did all of it
     assert nights.failed_syncs > 0  # and some nights really did fail
 
 

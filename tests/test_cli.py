@@ -55,6 +55,7 @@ def test_json_report_shape(world: World, config) -> None:  # type: ignore[no-unt
         "exit_code",
         "summary",
         "results",
+        "document",
     }
     assert data["schema_version"] == 1
     assert data["summary"] == {"ok": 2, "drift": 0, "error": 0, "unverifiable": 0}

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.engine.config import ConfigError, parse_config
+from checker.engine.config import parse_config
+from checker.errors import ConfigError
 from tests.helpers import cli
 
 GOOD_CHECK = """

@@ -224,7 +224,7 @@ def test_second_resolver_answers_when_the_first_fails(world: World) -> None:
 
 
 def test_invalid_record_type_is_a_config_error(world: World) -> None:
-    from checker.engine.config import ConfigError
+    from checker.errors import ConfigError
     from tests.helpers import config_from
 
     with pytest.raises(ConfigError, match="rdtype"):

@@ -61,6 +61,7 @@ def test_every_file_in_the_manifest_verifies(bundle: tuple[Path, Path, int]) -> 
         if p.is_file() and p.name not in ("manifest.json", "SHA256SUMS")
     }
     assert listed == on_disk
+    assert {"index.html", "report.sarif", "report.json", "checks.toml"} <= listed
     for entry in manifest["files"]:
         assert sha256(out / entry["path"]) == entry["sha256"], entry["path"]
         assert (out / entry["path"]).stat().st_size == entry["bytes"]
@@ -74,12 +75,19 @@ def test_sha256sum_verifies_the_bundle_and_catches_tampering(
     out, _, _ = bundle
     ok = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=out, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert ok.stdout.count(": OK") == 7  # README, checks.toml, 2 reports, 3 evidence files
-    report = out / "report.md"
-    report.write_text(report.read_text().replace("error", "ok"))
-    bad = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=out, capture_output=True, text=True)
-    assert bad.returncode != 0
-    assert "report.md: FAILED" in bad.stdout
+    # README, index.html, checks.toml, 3 reports, 3 evidence files, and manifest.json itself
+    assert ok.stdout.count(": OK") == 10
+    assert "manifest.json: OK" in ok.stdout
+    for name in ("report.json", "report.md", "manifest.json", "evidence/03-binder-down.txt"):
+        target = out / name
+        original = target.read_bytes()
+        target.write_bytes(original.replace(b"error", b"ok"))
+        bad = subprocess.run(
+            ["sha256sum", "-c", "SHA256SUMS"], cwd=out, capture_output=True, text=True
+        )
+        assert bad.returncode != 0
+        assert f"{name}: FAILED" in bad.stdout
+        target.write_bytes(original)
 
 
 def test_one_evidence_file_per_check_with_raw_answer_source_and_time(
@@ -156,3 +164,207 @@ def test_evidence_files_are_safe_to_print_and_keep_every_character(
     text = (out / "evidence" / "01-binder-home.txt").read_bytes().decode()
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
     assert "Registrar: Bluehost\r\n\\x1b]0;pwned\\x07\\x1b[2J\\u202eevil\r\n" in text
+
+
+def test_every_answer_of_every_attempt_is_kept_and_the_report_points_at_it(
+    world: World, tmp_path: Path
+) -> None:
+    # binder-home drifts (confirmed by a second look), binder-down errors (retried once):
+    # each keeps both of its answers, each with its request, time and outcome.
+    world.site.pages["/"] = Reply.text("<html>Welcome to nginx</html>", content_type="text/html")
+    world.site.inject("status", status=502, path_prefix="/down")
+    config = tmp_path / "checks.toml"
+    config.write_text(FAST_SETTINGS + CHECKS.format(url=world.site.url))
+    out = tmp_path / "bundle"
+    code, _, err = cli(["run", "--config", str(config), "--evidence", str(out)], world.env())
+    assert code == 1, err
+    report = json.loads((out / "report.json").read_text())
+    by_id = {r["id"]: r for r in report["results"]}
+    home = by_id["binder-home"]
+    assert home["status"] == "drift"
+    assert home["evidence_file"] == "evidence/01-binder-home.txt"
+    assert [a["kind"] for a in home["attempt_history"]] == ["first look", "drift confirmation"]
+    assert [a["status"] for a in home["attempt_history"]] == ["drift", "drift"]
+    for attempt in home["attempt_history"]:
+        assert [a["source"] for a in attempt["answers"]] == [f"GET {world.site.url}/ -> HTTP 200"]
+        assert attempt["answers"][0]["fetched_at"].startswith("20")
+    text = (out / home["evidence_file"]).read_text()
+    assert "##### attempt 1 of 2: first look" in text
+    assert "##### attempt 2 of 2: drift confirmation" in text
+    assert text.count("<html>Welcome to nginx</html>\n===== end of answer 1 of 1") == 2
+    down = by_id["binder-down"]
+    assert [a["kind"] for a in down["attempt_history"]] == ["first look", "retry"]
+    assert [a["status"] for a in down["attempt_history"]] == ["error", "error"]
+    down_text = (out / down["evidence_file"]).read_text()
+    assert down_text.count("answer 1 of 1") == 4  # the header and footer of both answers
+    assert down_text.count("HTTP 502") >= 2
+
+
+def test_provenance_comes_from_the_actions_environment(world: World, tmp_path: Path) -> None:
+    config = tmp_path / "checks.toml"
+    config.write_text(FAST_SETTINGS + CHECKS.format(url=world.site.url))
+    out = tmp_path / "bundle"
+    actions = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": "jupyterhub/team-compass",
+        "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_WORKFLOW": "Infrastructure drift check",
+        "GITHUB_WORKFLOW_REF": (
+            "jupyterhub/team-compass/.github/workflows/drift-check.yml@refs/heads/main"
+        ),
+        "GITHUB_RUN_ID": "123456789",
+        "GITHUB_RUN_ATTEMPT": "2",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_ACTOR": "octocat",
+        "GITHUB_EVENT_NAME": "workflow_dispatch",
+    }
+    argv = ["run", "--config", str(config), "--only", "binder-h*", "--evidence", str(out)]
+    code, _, err = cli(argv, {**world.env(), **actions})
+    assert code == 0, err
+    origin = json.loads((out / "manifest.json").read_text())["provenance"]
+    assert origin["ci"] == {
+        "repository": "jupyterhub/team-compass",
+        "commit": "0123456789abcdef0123456789abcdef01234567",
+        "ref": "refs/heads/main",
+        "workflow": "Infrastructure drift check",
+        "workflow_ref": actions["GITHUB_WORKFLOW_REF"],
+        "run_id": "123456789",
+        "run_attempt": "2",
+        "run_url": "https://github.com/jupyterhub/team-compass/actions/runs/123456789/attempts/2",
+        "actor": "octocat",
+        "event": "workflow_dispatch",
+        "server_url": "https://github.com",
+    }
+    assert origin["command_line"] == ["infra-checker", *argv]
+    assert origin["config"] == {"path": str(config), "sha256": sha256(config)}
+    assert origin["tool"]["version"]
+    assert origin["tool"]["python"].count(".") == 2
+    assert origin["tool"]["dependencies"]["requests"]
+    assert origin["tool"]["dependencies"]["dnspython"]
+    assert origin["started_at"] <= origin["finished_at"]
+    assert origin["document"] is None
+
+
+def test_provenance_is_empty_locally_but_names_the_git_commit_and_the_endpoints(
+    world: World, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    config = repo / "checks.toml"
+    config.write_text(FAST_SETTINGS + CHECKS.format(url=world.site.url))
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "checks.toml"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "checks"], check=True)
+    head = subprocess.run(
+        [*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    out = tmp_path / "bundle"
+    env = {**world.env(), "CHECKER_QUAY_URL": "https://mirror.example:8443"}
+    code, _, err = cli(["run", "--config", str(config), "--evidence", str(out)], env)
+    assert code == 1, err  # binder-down is not there (404)
+    origin = json.loads((out / "manifest.json").read_text())["provenance"]
+    assert origin["ci"] is None
+    assert origin["local_git"] == {"commit": head, "config_modified": False}
+    quay = origin["endpoints"]["quay"]
+    assert quay == {
+        "value": "https://mirror.example:8443",
+        "default": "https://quay.io",
+        "overridden": True,
+        "source": "environment CHECKER_QUAY_URL",
+    }
+    assert origin["endpoints"]["rdap_bootstrap"]["overridden"] is False
+    assert origin["endpoints"]["rdap_bootstrap"]["source"] == "default"
+    assert set(origin["endpoints"]) >= {"github_api", "dockerhub", "gcp", "rdap", "dns_resolvers"}
+    assert origin["selection"] == {
+        "partial": False,
+        "only": [],
+        "checks_run": ["binder-home", "binder-health", "binder-down"],
+        "not_run": [],
+    }
+
+
+def test_endpoint_credentials_never_reach_the_bundle(world: World, tmp_path: Path) -> None:
+    config = tmp_path / "checks.toml"
+    config.write_text(FAST_SETTINGS + CHECKS.format(url=world.site.url))
+    out = tmp_path / "bundle"
+    env = {**world.env(), "CHECKER_DOCKERHUB_URL": "https://robot:s3cr3t-t0ken@hub.mirror.example"}
+    cli(["run", "--config", str(config), "--only", "binder-home", "--evidence", str(out)], env)
+    origin = json.loads((out / "manifest.json").read_text())["provenance"]
+    assert origin["endpoints"]["dockerhub"]["value"] == "https://hub.mirror.example"
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert b"s3cr3t-t0ken" not in path.read_bytes(), path
+
+
+def test_a_partial_run_is_visible_as_partial(world: World, tmp_path: Path) -> None:
+    config = tmp_path / "checks.toml"
+    config.write_text(
+        FAST_SETTINGS
+        + CHECKS.format(url=world.site.url)
+        + """
+[[check]]
+id = "switched-off"
+type = "http.status"
+description = "a check written down but switched off"
+url = "https://example.invalid/"
+enabled = false
+"""
+    )
+    out = tmp_path / "bundle"
+    code, _, err = cli(
+        ["run", "--config", str(config), "--only", "binder-home", "--evidence", str(out)],
+        world.env(),
+    )
+    assert code == 0, err
+    selection = json.loads((out / "manifest.json").read_text())["provenance"]["selection"]
+    assert selection == {
+        "partial": True,
+        "only": ["binder-home"],
+        "checks_run": ["binder-home"],
+        "not_run": [
+            {"id": "binder-health", "reason": "--only"},
+            {"id": "binder-down", "reason": "--only"},
+            {"id": "switched-off", "reason": "enabled = false"},
+        ],
+    }
+    code, summary, _ = cli(["evidence", "verify", str(out)])
+    assert code == 0
+    assert "PARTIAL RUN: 3 configured checks did not run" in summary
+    assert "switched-off: enabled = false" in summary
+
+
+def test_an_evidence_directory_that_cannot_be_written_is_refused_before_any_check(
+    world: World, tmp_path: Path
+) -> None:
+    config = tmp_path / "checks.toml"
+    config.write_text(FAST_SETTINGS + CHECKS.format(url=world.site.url))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    for target in (blocker, blocker / "bundle"):
+        code, _, err = cli(["run", "--config", str(config), "--evidence", str(target)], world.env())
+        assert code == 2, err
+        assert f"--evidence {target}" in err
+        assert "Traceback" not in err
+    assert world.site.requests == []
+
+
+def test_the_document_the_facts_are_bound_to_is_in_the_provenance(
+    world: World, tmp_path: Path
+) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("# Page\n\nThe health endpoint answers.\n", encoding="utf-8")
+    config = tmp_path / "checks.toml"
+    config.write_text(
+        '[document]\npath = "page.md"\n' + FAST_SETTINGS + CHECKS.format(url=world.site.url)
+    )
+    out = tmp_path / "bundle"
+    cli(
+        ["run", "--config", str(config), "--only", "binder-health", "--evidence", str(out)],
+        world.env(),
+    )
+    document = json.loads((out / "manifest.json").read_text())["provenance"]["document"]
+    assert document["source"] == str(page)
+    assert document["sha256"] == sha256(page)
+    assert document["error"] is None

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,8 +103,12 @@ TIMED_OUT = r"timed? ?out|deadline|no answer|did not answer"
 @dataclass(frozen=True)
 class Fault:
     name: str
-    inject: Callable[[object], object]  # given the family's fake
+    inject: Callable[[Any], object]  # given the family's fake
     message: str  # regex (case-insensitive) the error message must match
+
+
+def _answer_status(code: int) -> Callable[[Any], object]:
+    return lambda fake: fake.inject("status", status=code)
 
 
 HTTP_FAULTS = [
@@ -115,10 +120,7 @@ HTTP_FAULTS = [
         lambda s: s.inject("rate_limit", retry_after=1),
         r"429|rate.?limit|too many requests",
     ),
-    *[
-        Fault(str(code), lambda s, code=code: s.inject("status", status=code), rf"\b{code}\b")
-        for code in (500, 502, 503)
-    ],
+    *[Fault(str(code), _answer_status(code), rf"\b{code}\b") for code in (500, 502, 503)],
     # "not JSON" names it too: PyGithub and the Google client only say the body did not parse.
     Fault("html", lambda s: s.inject("html"), r"html|not .*json"),
     Fault("truncated-json", lambda s: s.inject("truncated_json"), r"json|truncated|incomplete"),

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.engine.config import ConfigError
 from checker.engine.model import Status
+from checker.errors import ConfigError
 from tests.helpers import config_from, run_single
 from tests.world import World, closed_port
 from tests.world.gcp import ACCESS_TOKEN, SUBJECT_TOKEN

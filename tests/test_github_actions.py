@@ -14,6 +14,7 @@ import pytest
 from checker.engine.config import Config, parse_config
 from checker.engine.model import Result, Status
 from checker.engine.runner import RunReport
+from checker.errors import FailOn
 from checker.outputs.github_actions import (
     annotations_for,
     announce,
@@ -68,13 +69,15 @@ def test_beyond_ten_annotations_of_a_level_the_rest_are_counted_in_one() -> None
     cfg = parse_config(text, Path("checks.toml"), {})
     errored = ("check-00", Status.ERROR, "timed out")
     run = report(errored, *((i, Status.DRIFT, "moved") for i in ids[1:]))
-    lines = list(annotations_for(run, cfg, {}, fail_on="drift"))
+    lines = list(annotations_for(run, cfg, {}, fail_on=FailOn.DRIFT))
     assert len(lines) == 10 and all(line.startswith("::warning ") for line in lines)
     assert [line.split("title=")[1].split("::")[0] for line in lines[:9]] == [
         f"drift%3A {i}" for i in ids[1:10]
     ]  # drifts first, in configuration order
     assert "3 more: check-10, check-11, check-00." in lines[9]
-    assert len(list(annotations_for(run, cfg, {}, fail_on="error"))) == 11  # 10 warnings, 1 error
+    assert (
+        len(list(annotations_for(run, cfg, {}, fail_on=FailOn.ERROR))) == 11
+    )  # 10 warnings, 1 error
 
 
 def test_escaping_follows_the_toolkit() -> None:
@@ -87,7 +90,7 @@ def test_escaping_follows_the_toolkit() -> None:
 def test_a_hostile_message_stays_inside_one_annotation() -> None:
     out = io.StringIO()
     run = report(("mybinder-registrar", Status.DRIFT, HOSTILE))
-    announce(run, config(), {"GITHUB_ACTIONS": "true"}, out, fail_on="drift", report_path=None)
+    announce(run, config(), {"GITHUB_ACTIONS": "true"}, out, fail_on=FailOn.DRIFT, report_path=None)
     annotations = [line for line in out.getvalue().splitlines() if "title=" in line]
     assert len(annotations) == 1
     (line,) = annotations
@@ -108,8 +111,8 @@ def test_log_lines_quoting_outside_text_are_fenced_by_stop_commands() -> None:
     assert quoted[0].startswith("error ")
 
 
-@pytest.mark.parametrize(("fail_on", "level"), [("error", "error"), ("drift", "warning")])
-def test_errors_are_errors_only_when_they_fail_the_run(fail_on: str, level: str) -> None:
+@pytest.mark.parametrize(("fail_on", "level"), [(FailOn.ERROR, "error"), (FailOn.DRIFT, "warning")])
+def test_errors_are_errors_only_when_they_fail_the_run(fail_on: FailOn, level: str) -> None:
     out = io.StringIO()
     run = report(("mybinder-home", Status.ERROR, "timed out after 20 s"))
     announce(run, config(), {"GITHUB_ACTIONS": "true"}, out, fail_on=fail_on, report_path=None)
@@ -121,10 +124,12 @@ def test_annotations_attach_only_to_files_in_the_workspace(tmp_path: Path) -> No
     run = report(("mybinder-home", Status.DRIFT, "moved"))
     env = {"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(tmp_path / "ws")}
     inside = config(str(tmp_path / "ws" / "infra" / "checks.toml"))
-    announce(run, inside, env, out, fail_on="drift", report_path=None)
+    announce(run, inside, env, out, fail_on=FailOn.DRIFT, report_path=None)
     assert "::warning file=infra/checks.toml,line=10,title=" in out.getvalue()
     out = io.StringIO()
-    announce(run, config("/elsewhere/checks.toml"), env, out, fail_on="drift", report_path=None)
+    announce(
+        run, config("/elsewhere/checks.toml"), env, out, fail_on=FailOn.DRIFT, report_path=None
+    )
     assert "::warning title=drift%3A mybinder-home::" in out.getvalue()
 
 
@@ -132,7 +137,9 @@ def test_nothing_but_outputs_outside_github_actions(tmp_path: Path) -> None:
     out, outputs = io.StringIO(), tmp_path / "out"
     outputs.write_text("")
     run = report(("a", Status.DRIFT, "x"), ("b", Status.ERROR, "y"), ("c", Status.OK, "z"))
-    announce(run, config(), {"GITHUB_OUTPUT": str(outputs)}, out, fail_on="drift", report_path=None)
+    announce(
+        run, config(), {"GITHUB_OUTPUT": str(outputs)}, out, fail_on=FailOn.DRIFT, report_path=None
+    )
     assert out.getvalue() == ""
     assert parse_output_file(outputs.read_text()) == {
         "status": "drift",

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from checker.engine.model import CheckError
+from checker.engine.model import CheckError, utcnow
 from checker.net.http import HttpClient, parse_retry_after
 from tests.world import closed_port
 from tests.world.httpfake import FakeHTTPService, Reply, Request
@@ -43,6 +43,16 @@ def test_get_sends_user_agent_and_params(fake: FakeHTTPService) -> None:
     response = client().get(f"{fake.url}/thing", timeout=2, params={"a": "b"})
     assert response.status == 200
     assert response.json_object() == {"ua": "infra-checker/test", "q": {"a": "b"}}
+
+
+def test_evidence_is_stamped_when_fetched_not_when_rendered(fake: FakeHTTPService) -> None:
+    before = utcnow()
+    response = client().get(f"{fake.url}/thing", timeout=2)
+    after = utcnow()
+    time.sleep(0.05)
+    evidence = response.evidence()
+    assert before <= evidence.fetched_at <= after
+    assert evidence.fetched_at == response.fetched_at
 
 
 def test_not_found_is_returned_for_the_check_to_interpret(fake: FakeHTTPService) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from checker.engine.model import Result, Status
+from checker.outputs.issues.kinds import IssueState, StateReason
 from checker.outputs.issues.plan import ExistingIssue, Kind, plan
-from checker.outputs.issues.render import Marker, RunInfo, fingerprint
+from checker.outputs.issues.region import END, comment_key, compose, key_of
+from checker.outputs.issues.render import Marker, RunInfo, body_for, fingerprint, parse_marker
 from checker.outputs.issues.summary import terminal
 
 RUN = RunInfo(datetime(2026, 11, 25, 22, 0, tzinfo=timezone.utc))
@@ -23,8 +26,15 @@ def result(ident: str, status: Status, message: str = "observed false") -> Resul
     )
 
 
-def issue(ident: str, state: str = "open", number: int = 1, fp: str = "0" * 16) -> ExistingIssue:
-    return ExistingIssue(number, state, f"title {ident}", Marker(ident, fp, "2026-01-01T00:00:00Z"))
+def issue(
+    ident: str,
+    state: str = "open",
+    number: int = 1,
+    fp: str = "0" * 16,
+    **kw: object,
+) -> ExistingIssue:
+    marker = Marker(ident, fp, "2026-01-01T00:00:00Z")
+    return ExistingIssue(number, IssueState(state), f"title {ident}", marker, **kw)  # type: ignore[arg-type]
 
 
 def kinds(
@@ -103,3 +113,66 @@ def test_duplicates_keep_the_oldest_open_issue() -> None:
     existing = [issue("a", number=7), issue("a", number=3), issue("a", "closed", 1)]
     p = plan([result("a", Status.OK)], existing, configured_ids=["a"], run=RUN)
     assert [(a.kind, a.number) for a in p.actions] == [(Kind.CLOSE_DUPLICATE, 7), (Kind.CLOSE, 3)]
+
+
+def test_a_persons_not_planned_close_stands_until_the_observation_changes() -> None:
+    drift = result("a", Status.DRIFT)
+    same = issue("a", "closed", fp=fingerprint(drift), state_reason=StateReason.NOT_PLANNED)
+    assert kinds([drift], [same]) == []
+    assert kinds([result("a", Status.OK)], [same]) == []
+    changed = issue("a", "closed", state_reason=StateReason.NOT_PLANNED)
+    [action] = plan([drift], [changed], configured_ids=["a"], run=RUN).actions
+    assert action.kind is Kind.REOPEN
+    assert action.comment is not None and "closed as not planned" in action.comment
+    # Closed as completed (by a person or by us) while the drift is still there: reopened.
+    done = issue("a", "closed", fp=fingerprint(drift), state_reason=StateReason.COMPLETED)
+    assert kinds([drift], [done]) == [("reopen", "a")]
+
+
+def test_the_tools_own_not_planned_close_forgets_the_observation() -> None:
+    body = issue("gone").marker.render() + "\ntext\n"
+    [action] = plan([], [issue("gone", body=body)], configured_ids=[], run=RUN).actions
+    assert action.kind is Kind.CLOSE_REMOVED and action.state_reason is StateReason.NOT_PLANNED
+    assert action.body is not None and action.body.endswith("\ntext\n")
+    # The check comes back drifting as before: a new episode, not a person's decision.
+    drift = result("gone", Status.DRIFT)
+    retired = issue("gone", "closed", state_reason=StateReason.NOT_PLANNED, body=action.body)
+    retired = replace(retired, marker=parse_marker(action.body))  # type: ignore[arg-type]
+    assert kinds([drift], [retired]) == [("reopen", "gone")]
+
+
+def test_an_issue_found_without_our_label_is_relabelled_keeping_its_labels() -> None:
+    drift = result("a", Status.DRIFT)
+    found = issue("a", fp=fingerprint(drift), labelled=False, labels=("bug",))
+    [action] = plan([drift], [found], configured_ids=["a"], run=RUN).actions
+    assert action.kind is Kind.RELABEL and action.labels == ("bug",)
+
+
+def test_duplicates_are_the_later_copies_even_when_all_are_closed() -> None:
+    drift = result("a", Status.DRIFT)
+    existing = [issue("a", "closed", 9), issue("a", "closed", 4)]
+    p = plan([drift], existing, configured_ids=["a"], run=RUN)
+    assert [(a.kind, a.number) for a in p.actions] == [(Kind.REOPEN, 4)]
+
+
+def test_every_comment_carries_a_key_naming_the_step_and_the_observation() -> None:
+    ok = result("a", Status.OK)
+    [close] = plan([ok], [issue("a")], configured_ids=["a"], run=RUN).actions
+    assert close.comment is not None
+    assert key_of(close.comment) == comment_key(Kind.CLOSE, "a", fingerprint(ok))
+    later = RunInfo(datetime(2026, 11, 26, 22, 0, tzinfo=timezone.utc))
+    [again] = plan([ok], [issue("a")], configured_ids=["a"], run=later).actions
+    assert again.comment != close.comment and key_of(again.comment) == key_of(close.comment)
+
+
+def test_human_text_outside_the_region_survives_an_update() -> None:
+    drift = result("a", Status.DRIFT)
+    old = compose(body_for(drift, issue("a").marker, RUN), None)
+    edited = f"Triage: owner is @someone.\n\n{old}\nWorkaround: see the runbook.\n"
+    [action] = plan([drift], [issue("a", body=edited)], configured_ids=["a"], run=RUN).actions
+    assert action.kind is Kind.UPDATE and action.body is not None
+    assert action.body.startswith("Triage: owner is @someone.\n\n<!-- infra-checker:check-id=a ")
+    assert action.body.endswith(f"{END}\n\nWorkaround: see the runbook.\n")  # kept as it was
+    assert action.body.count(END) == 1
+    new = parse_marker(action.body)
+    assert new is not None and new.fingerprint == fingerprint(drift)

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checker.engine.model import Evidence, Result, Status
+from checker.outputs.issues.kinds import Kind
 from checker.outputs.issues.render import (
     Marker,
     RunInfo,
@@ -33,7 +34,10 @@ DOC_URL = f"{BLOB}/docs/shared-infrastructure.md#github"
 TEAM_COMPASS = (
     "https://github.com/jupyterhub/team-compass/blob/main/docs/team/shared-infrastructure.md#github"
 )
-RDAP = '{"ldhName": "MYBINDER.ORG", "entities": [{"vcardArray": ["vcard", [["email", {}, "text", "binder-team@googlegroups.com"]]]}], "notes": "#1 \x1b[31m"}'
+RDAP = (
+    '{"ldhName": "MYBINDER.ORG", "entities": [{"vcardArray": ["vcard", [["email", {}, "text", '
+    '"binder-team@googlegroups.com"]]]}], "notes": "#1 \x1b[31m"}'
+)
 
 
 def drift(text: str, *, doc: str = "docs/shared-infrastructure.md#github", **changes) -> Result:  # type: ignore[no-untyped-def]
@@ -41,7 +45,7 @@ def drift(text: str, *, doc: str = "docs/shared-infrastructure.md#github", **cha
         id="deploy-repo",
         type="github.repository",
         status=Status.DRIFT,
-        message=f"expected default_branch to equal \"main\", observed {text!r}",
+        message=f'expected default_branch to equal "main", observed {text!r}',
         description="The repository jupyterhub/mybinder.org-deploy exists",
         doc=doc,
         expected={"default_branch": {"equals": "main"}},
@@ -83,7 +87,7 @@ def test_evidence_is_verbatim_and_collapsed() -> None:
 def test_verdict_comes_first_and_expectations_read_as_written() -> None:
     result = drift(
         "x",
-        message="expected ns to match /\\.ns\\.cloudflare\\.com$/, observed [\"a.example\"]",
+        message='expected ns to match /\\.ns\\.cloudflare\\.com$/, observed ["a.example"]',
         expected={"ns": {"all_match": "\\.ns\\.cloudflare\\.com$"}},
         observed={"ns": ["a.example"]},
     )
@@ -114,18 +118,20 @@ def test_long_expectations_and_descriptions_fit() -> None:
     body = body_for(result, MARKER, RUN)
     assert_inert(body, comments=1)
     assert "more*" in body and parse_marker(body) == MARKER
-    for kind in ("reopen", "update", "close"):
+    for kind in (Kind.REOPEN, Kind.UPDATE, Kind.CLOSE):
         assert_inert(comment_for(kind, result, RUN, "deploy-repo"))
 
 
 def test_comments_say_what_happened_without_repeating_the_evidence() -> None:
     result = drift("master", evidence=(Evidence(source="GET x", raw=RDAP),))
-    update = comment_for("update", result, RUN, "deploy-repo", previous={"default_branch": "main"})
+    update = comment_for(
+        Kind.UPDATE, result, RUN, "deploy-repo", previous={"default_branch": "main"}
+    )
     shown = assert_inert(update, hrefs={RUN_URL})
     assert "Observed before" in update and "`main`" in update and "`master`" in update
     assert "googlegroups" not in update
     closing = replace(result, status=Status.OK, observed={"default_branch": "main"})
-    close = comment_for("close", closing, RUN, "deploy-repo")
+    close = comment_for(Kind.CLOSE, closing, RUN, "deploy-repo")
     assert_inert(close, hrefs={RUN_URL})
     assert "holds again" in close and "googlegroups" not in close
     assert RUN_URL in render(close).hrefs and shown.hrefs == [RUN_URL]
@@ -162,5 +168,5 @@ def test_any_outside_text_renders_inert(text: str, repeat: int) -> None:
     body = body_for(result, MARKER, RUN)
     assert_inert(body, hrefs={RUN_URL, DOC_URL}, comments=1)
     assert parse_marker(body) == MARKER
-    for kind in ("reopen", "update", "close"):
+    for kind in (Kind.REOPEN, Kind.UPDATE, Kind.CLOSE):
         assert_inert(comment_for(kind, result, RUN, "deploy-repo"), hrefs={RUN_URL})

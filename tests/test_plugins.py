@@ -74,6 +74,17 @@ def test_plugin_check_type_runs_like_a_builtin(installed_plugin: Path) -> None:
     assert f'"status": "{Status.OK.value}"' in out
 
 
+def test_plugin_taking_a_builtin_name_is_a_clear_error(installed_plugin: Path) -> None:
+    plugin = installed_plugin / "teamdir_plugin.py"
+    plugin.write_text(PLUGIN.replace('"teamdir.members"', '"http.status"'))
+    config = installed_plugin / "checks.toml"
+    config.write_text("")
+    code, _, err = cli(["validate", "-c", str(config)])
+    assert code == 2
+    assert "check plugin 'teamdir' registers check type 'http.status'" in err
+    assert "built-in checker.checks.http already provides" in err
+
+
 def test_broken_plugin_is_a_clear_error(installed_plugin: Path) -> None:
     (installed_plugin / "teamdir_plugin.py").write_text("raise ImportError('no teamdir client')\n")
     config = installed_plugin / "checks.toml"

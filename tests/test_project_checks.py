@@ -132,8 +132,9 @@ def test_a_transfer_away_from_bluehost_drifts_the_registrar(world: World, tmp_pa
 
 
 def test_validate_and_list_show_every_check(world: World) -> None:
-    code, out, err = cli(["validate", "-c", str(PROJECT_CONFIG)], {})
+    code, out, err = cli(["validate", "-c", str(PROJECT_CONFIG)], world.env())
     assert code == 0, err
+    assert "20 quotes found in" in out
     code, out, err = cli(["list", "-c", str(PROJECT_CONFIG)], {})
     assert code == 0, err
     rows = out.splitlines()

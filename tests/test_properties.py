@@ -24,11 +24,13 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from checker.engine.config import COMMON_KEYS, ENV_OVERRIDES, Config, ConfigError, parse_config
+from checker.engine.config import COMMON_KEYS, Config, parse_config
 from checker.engine.matchers import Matcher, coerce, show
 from checker.engine.model import Evidence, Observation, Result, Status, utcnow
 from checker.engine.registry import registry
 from checker.engine.runner import RunReport, judge
+from checker.engine.settings import ENV_OVERRIDES
+from checker.errors import ConfigError
 from checker.outputs.json_report import render_json
 from checker.outputs.markdown import render_markdown
 from checker.outputs.text import render_text
@@ -116,7 +118,7 @@ def _is_block(value: Any) -> bool:
 
 # --- strategies ------------------------------------------------------------------------------
 
-TOML_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+TOML_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)  # type: ignore[arg-type]
 TYPES = sorted(registry())
 PARAM_KEYS = sorted({name for t in registry().values() for name in t.params.model_fields})
 FIELD_KEYS = sorted({name for t in registry().values() for name in t.fields})
@@ -442,11 +444,16 @@ def test_bounds_agree_with_comparison(observed: float, bound: int) -> None:
         '[settings]\n"\\u001b[31mred" = 1\n',
     ],
 )
-def test_config_errors_stay_one_line_whatever_the_file_quotes(text: str) -> None:
-    """Keys and values quoted back from the file cannot split the message or colour a terminal."""
-    with pytest.raises(ConfigError) as info:
+def test_config_errors_stay_one_line_whatever_the_file_quotes(text: str, tmp_path: Path) -> None:
+    """Keys and values quoted back from the file cannot split the message or colour a terminal
+    (the CLI makes a user error's text safe where it prints it)."""
+    with pytest.raises(ConfigError):
         parse_config(text, Path("checks.toml"), {})
-    assert "\n" not in str(info.value) and "\x1b" not in str(info.value)
+    path = tmp_path / "checks.toml"
+    path.write_text(text, encoding="utf-8")
+    code, _, err = cli(["validate", "--config", str(path)])
+    assert code == 2 and err.startswith("infra-checker: checks.toml: ")
+    assert "\n" not in err.removesuffix("\n") and "\x1b" not in err
 
 
 # --- judging and reporting never crash on what a service sent ---------------------------------
@@ -554,7 +561,7 @@ def valid_checks(draw: st.DrawFn, ident: str) -> dict[str, Any]:
                 },
             )
         ),
-        **draw(CHECK_SAMPLES[type_name]),
+        **draw(CHECK_SAMPLES[type_name]),  # type: ignore[arg-type]
     }
 
 

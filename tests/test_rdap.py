@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from checker.engine.model import Status
+from checker.engine.model import Result, Status
 from checker.net.rdap import contacts_of
 from checker.net.registration import Contacts
 from tests.helpers import FAST_SETTINGS, run_single, run_text
 from tests.test_whois import CONTACT, EXPIRY, NAMESERVERS, OWNER, REGISTRAR, check
 from tests.world import World, closed_port
 from tests.world.domain_world import DOCUMENTED_EMAIL
+from tests.world.rdap import RecordedRDAP
 
 ERROR_BOUND_S = 2 * 2 + 2.5  # two attempts of a 2 s deadline, plus slack
 
@@ -431,3 +435,90 @@ def test_numeric_registry_handle_is_not_an_iana_id(world: World) -> None:
     result = run_single(check(REGISTRAR), world.env())
     assert result.status is Status.UNVERIFIABLE, result.message
     assert "IANA id" in result.message
+
+
+# --- recorded real objects (tests/corpus/rdap), and shapes derived from them ----------------
+
+RECORDED = Path(__file__).parent / "corpus" / "rdap"
+
+
+def recorded(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((RECORDED / name).read_text(encoding="utf-8"))
+    return data
+
+
+def serve(domain: str, data: dict[str, Any], toml: str) -> Result:
+    rdap = RecordedRDAP({domain: (200, data)})
+    rdap.start()
+    try:
+        env = {
+            "CHECKER_RDAP_URL": f"{rdap.url}/rdap",
+            "CHECKER_WHOIS_SERVER": f"127.0.0.1:{closed_port()}",
+        }
+        return run_single(toml, env)
+    finally:
+        rdap.stop()
+
+
+def test_a_registrar_vcard_with_org_but_no_fn_names_the_registrar() -> None:  # B9
+    data = recorded("icann_icann-rdap__microsoft.click.json")
+    registrar = next(e for e in data["entities"] if "registrar" in e["roles"])
+    props = registrar["vcardArray"][1]
+    registrar["vcardArray"][1] = [
+        ["org", {}, "text", "MarkMonitor Inc."] if p[0] == "fn" else p for p in props
+    ]
+    toml = """
+[[check]]
+id = "click-registrar"
+type = "whois.registrar"
+description = "microsoft.click is registered through MarkMonitor"
+domain = "microsoft.click"
+names = ["MarkMonitor"]
+"""
+    result = serve("microsoft.click", data, toml)
+    assert result.status is Status.OK, result.message
+    assert result.observed is not None and result.observed["registrar"] == "MarkMonitor Inc."
+
+
+def test_every_contact_of_a_role_is_read() -> None:  # AFNIC lists two technical contacts
+    contacts = contacts_of(recorded("icann_icann-rdap__domain_afnic_fr.json"))
+    assert {"nic@nic.fr", "vincent.levigneron@afnic.fr", "contact@nic.fr"} <= set(contacts.emails)
+
+
+def test_afnic_restricted_publication_is_a_hidden_contact_not_a_name() -> None:  # B10
+    data = recorded("icann_icann-rdap__domain_afnic_fr.json")
+    registrant = next(e for e in data["entities"] if "registrant" in e["roles"])
+    for remark in registrant["remarks"]:
+        if remark.get("type") == "contact restricted publication":
+            remark["description"] = ["YES"]
+    registrant["vcardArray"][1] = [
+        ["fn", {}, "text", "Ano Nymous"] if p[0] == "fn" else p for p in registrant["vcardArray"][1]
+    ]
+    contacts = contacts_of(data)
+    assert contacts.name is None and contacts.hides("name") and contacts.hides("email")
+    result = serve("afnic.fr", data, OWNER.replace('"mybinder.org"', '"afnic.fr"'))
+    assert result.status is Status.UNVERIFIABLE, result.message
+    assert "restricted publication" in result.message
+
+
+def test_an_rdap_error_object_is_an_error_not_an_absence() -> None:
+    rdap = RecordedRDAP({"example.net": (501, recorded("icann_icann-rdap__error_ripe_net.json"))})
+    rdap.start()
+    try:
+        env = {
+            "CHECKER_RDAP_URL": f"{rdap.url}/rdap",
+            "CHECKER_WHOIS_SERVER": f"127.0.0.1:{closed_port()}",
+        }
+        result = run_single(check(EXPIRY, "example.net"), env)
+    finally:
+        rdap.stop()
+    assert result.status is Status.ERROR and "501" in result.message
+
+
+def test_of_several_registrar_entities_the_accredited_one_is_taken() -> None:
+    data = recorded("meeb_whoisit__data_rdap_response_domain1.json")  # Verisign's google.com
+    reseller = {"objectClassName": "entity", "handle": "R-1", "roles": ["registrar"]}
+    data["entities"] = [reseller, *data["entities"]]
+    result = serve("google.com", data, check(REGISTRAR, "google.com"))
+    assert result.observed is not None
+    assert result.observed["registrar"] == "MarkMonitor Inc." and result.observed["iana_id"] == 292

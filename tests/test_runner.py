@@ -9,14 +9,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from checker.engine.config import CheckConfig, Settings
+from checker.engine.config import CheckConfig
 from checker.engine.context import CheckContext, make_services
 from checker.engine.matchers import coerce
-from checker.engine.model import CheckError, Observation, Status, Unverifiable
+from checker.engine.model import CheckError, Evidence, Observation, Status, Unverifiable
 from checker.engine.registry import CheckType
 from checker.engine.runner import run_checks, run_one
-from tests.helpers import run_single
-from tests.world import World
+from checker.engine.settings import Settings
+from checker.engine.sharing import HostLimits, RequestKey, RequestMemo
+from tests.helpers import FAST_SETTINGS, run_single, run_text
+from tests.world import World, closed_port
 
 
 class NoParams(BaseModel):
@@ -102,7 +104,8 @@ def test_errors_are_retried_then_reported() -> None:
     result = run_one(check, services(retries=2))
     assert result.status is Status.ERROR
     assert calls[0] == 3
-    assert result.message == "HTTP 503"
+    assert result.message == "HTTP 503 (3 attempts in 0.0 s)"
+    assert [look.message for look in result.looks] == ["HTTP 503"] * 3
 
 
 def test_error_then_success_is_ok() -> None:
@@ -254,3 +257,271 @@ def test_waiting_for_another_checks_shared_download_ends_at_ones_own_deadline() 
         release.set()
         first.join(5)
     assert services.shared("bootstrap", lambda: "again") == "table"  # the first one's result
+
+
+# --- one deadline per check ---------------------------------------------------------------
+
+
+def test_a_hung_service_ends_within_check_deadline(world: World) -> None:
+    world.site.inject("hang")
+    settings_text = """
+[settings]
+timeout = 1
+retries = 5
+retry_backoff = 0.2
+check_deadline = 3
+"""
+    result = run_single(HTTP_CHECK.format(url=world.site.url), world.env(), settings_text)
+    assert result.status is Status.ERROR
+    assert result.duration_s <= 3.0
+    assert 1 < result.attempts < 6  # every attempt that fits, and no more
+    assert f"({result.attempts} attempts in " in result.message
+    assert "no time left for another within check_deadline 3 s" in result.message
+    assert len(result.looks) == result.attempts
+
+
+def test_a_retry_after_longer_than_what_is_left_ends_the_check_at_once(world: World) -> None:
+    world.site.inject("rate_limit", retry_after=30)
+    settings_text = """
+[settings]
+timeout = 2
+retries = 3
+max_retry_wait = 120
+check_deadline = 10
+"""
+    result = run_single(HTTP_CHECK.format(url=world.site.url), world.env(), settings_text)
+    assert result.status is Status.ERROR
+    assert result.attempts == 1
+    assert world.site.count("GET") == 1
+    assert "asked to retry after 30 s, more than the " in result.message
+    assert "left of check_deadline 10 s" in result.message
+
+
+def test_an_attempt_gets_only_what_is_left_of_the_check_deadline() -> None:
+    budgets: list[float] = []
+
+    def time_out(ctx: CheckContext) -> Observation:
+        budgets.append(ctx.remaining())
+        time.sleep(max(0.0, ctx.remaining() - 0.05))
+        raise CheckError("timed out")
+
+    check, _ = scripted([time_out])
+    result = run_one(check, services(timeout=1, retries=3, check_deadline=2, retry_backoff=0))
+    # 1 s, then the 0.9 s left (0.1 s is kept for the run's own work); a third cannot start
+    assert len(budgets) == 2 and result.attempts == 2
+    assert budgets[0] <= 1 and budgets[1] < 0.95
+    assert result.duration_s <= 2
+
+
+def test_a_drift_that_cannot_be_confirmed_in_time_is_an_error() -> None:
+    sleeps: list[float] = []
+    check, calls = scripted([saw("moved")])
+    result = run_one(check, services(confirm_delay=30, check_deadline=10), sleep=sleeps.append)
+    assert result.status is Status.ERROR
+    assert calls[0] == 1 and sleeps == []
+    assert "seen once, not confirmed" in result.message
+
+
+def test_every_look_keeps_its_evidence() -> None:
+    def seen(value: str) -> Callable[[CheckContext], Observation]:
+        return lambda _ctx: Observation({"value": value}, (Evidence(source=f"look {value}"),))
+
+    check, _ = scripted([fail("HTTP 503"), seen("moved"), seen("moved")])
+    result = run_one(check, services())
+    assert result.status is Status.DRIFT
+    assert [look.status for look in result.looks] == [Status.ERROR, Status.DRIFT, Status.DRIFT]
+    assert [e.source for look in result.looks[1:] for e in look.evidence] == [
+        "look moved",
+        "look moved",
+    ]
+
+
+# --- each request once per run -------------------------------------------------------------
+
+REGISTRATION_CHECKS = """
+[[check]]
+id = "registrar"
+description = "a registration fact"
+type = "whois.registrar"
+domain = "mybinder.org"
+names = ["Bluehost", "FastDomain"]
+
+[[check]]
+id = "owner"
+description = "a registration fact"
+type = "whois.contact"
+domain = "mybinder.org"
+name = "Chris Holdgraf"
+
+[[check]]
+id = "email"
+description = "a registration fact"
+type = "whois.contact"
+domain = "mybinder.org"
+email = ["binder-team@googlegroups.com"]
+
+[[check]]
+id = "expiry"
+description = "a registration fact"
+type = "whois.expiry"
+domain = "mybinder.org"
+days = 30
+
+[[check]]
+id = "delegation"
+description = "a registration fact"
+type = "whois.nameservers"
+domain = "mybinder.org"
+expect.nameservers = { all_match = '\\.ns\\.cloudflare\\.com$' }
+"""
+
+
+def test_five_checks_of_one_domain_make_one_rdap_request(world: World) -> None:
+    report = run_text(REGISTRATION_CHECKS, world.env())
+    assert {r.status for r in report.results} <= {Status.OK, Status.UNVERIFIABLE}
+    assert world.rdap.count("GET", "/rdap/domain/mybinder.org") == 1
+    assert world.rdap.count("GET", "/registrar/") <= 1  # the contacts' `related` link
+    for result in report.results:  # each names the request it used
+        assert any("/rdap/domain/mybinder.org" in e.source for e in result.evidence)
+
+
+def test_with_rdap_down_five_checks_make_one_whois_chain(world: World) -> None:
+    env = {**world.env(), "CHECKER_RDAP_URL": f"http://127.0.0.1:{closed_port()}/rdap"}
+    report = run_text(REGISTRATION_CHECKS, env)
+    assert {r.status for r in report.results} <= {Status.OK, Status.UNVERIFIABLE}
+    assert world.whois.count() == 1  # one server answers every query here (whois_server)
+
+
+def test_sharing_off_asks_every_time(world: World) -> None:
+    settings_text = FAST_SETTINGS + "share_requests = false\n"
+    run_text(REGISTRATION_CHECKS, world.env(), settings_text)
+    assert world.rdap.count("GET", "/rdap/domain/mybinder.org") == 5
+
+
+def test_a_retry_asks_again_and_shares_nothing_older_than_its_last_look() -> None:
+    memo = RequestMemo()
+    key = RequestKey("HTTP", "GET", "https://example.org/")
+    asked: list[int] = []
+
+    def ask() -> int:
+        asked.append(1)
+        return len(asked)
+
+    far = time.monotonic() + 5
+    assert memo.once(key, ask, fresh_after=float("-inf"), deadline=far) == 1
+    assert memo.once(key, ask, fresh_after=float("-inf"), deadline=far) == 1  # shared
+    again = time.monotonic()
+    assert memo.once(key, ask, fresh_after=again, deadline=far) == 2  # a new look asks again
+    assert memo.once(key, ask, fresh_after=again, deadline=far) == 2  # ... shared in turn
+    assert (memo.made, memo.shared) == (2, 2)
+
+
+def test_a_failure_is_shared_too() -> None:
+    memo = RequestMemo()
+    key = RequestKey("DNS", "NS", "mybinder.org. via 127.0.0.1:53")
+
+    def fail_once() -> str:
+        raise CheckError("SERVFAIL")
+
+    far = time.monotonic() + 5
+    for _ in range(3):
+        try:
+            memo.once(key, fail_once, fresh_after=float("-inf"), deadline=far)
+        except CheckError as exc:
+            assert exc.message == "SERVFAIL"
+    assert memo.made == 1
+
+
+def test_a_key_never_shows_the_credential() -> None:
+    memo = RequestMemo()
+    key = RequestKey(
+        "HTTP", "GET", "https://quay.io/api/v1/repository/x", memo.credential("s3cr3t")
+    )
+    assert "s3cr3t" not in repr(key) and "s3cr3t" not in str(key)
+    assert key != RequestKey("HTTP", "GET", key.target, memo.credential("other"))
+    assert key == RequestKey("HTTP", "GET", key.target, memo.credential("s3cr3t"))
+
+
+# --- concurrency per service ---------------------------------------------------------------
+
+
+def test_per_host_is_never_exceeded(world: World) -> None:
+    world.site.inject("latency", delay=0.2)
+    checks = "".join(
+        f'\n[[check]]\nid = "page-{n}"\ntype = "http.status"\ndescription = "a page"\n'
+        f'url = "{world.site.url}/?page={n}"\n'
+        for n in range(12)
+    )
+    settings_text = FAST_SETTINGS + "concurrency = 12\nper_host = 3\n"
+    report = run_text(checks, world.env(), settings_text)
+    assert all(r.status is Status.OK for r in report.results)
+    assert world.site.count("GET") == 12  # different queries: nothing to share
+    assert world.site.peak == 3  # used, and never exceeded
+
+
+def test_a_services_retry_after_pauses_that_service_only() -> None:
+    limits = HostLimits(4)
+    limits.pause("quay.io", 30)
+    soon = time.monotonic() + 1
+    try:
+        with limits.slot("quay.io", soon):
+            raise AssertionError("asked a paused service")
+    except CheckError as exc:
+        assert "quay.io asked (Retry-After)" in exc.message
+    with limits.slot("hub.docker.com", soon):
+        pass  # another service is not paused
+
+
+HUNG_SETTINGS = """
+[settings]
+timeout = 1
+retries = 5
+retry_backoff = 0.1
+check_deadline = 2.5
+"""
+
+
+def test_a_hung_dns_resolver_ends_within_check_deadline(world: World) -> None:
+    world.dns.inject("drop")
+    check = """
+[[check]]
+id = "gke"
+type = "dns.record"
+description = "gke.mybinder.org resolves"
+name = "gke.mybinder.org"
+rdtype = "A"
+"""
+    result = run_single(check, world.env(), HUNG_SETTINGS)
+    assert result.status is Status.ERROR
+    assert result.duration_s <= 2.5
+    assert "check_deadline 2.5 s" in result.message
+
+
+def test_a_hung_whois_server_with_rdap_down_ends_within_check_deadline(world: World) -> None:
+    world.whois.inject("hang")
+    env = {**world.env(), "CHECKER_RDAP_URL": f"http://127.0.0.1:{closed_port()}/rdap"}
+    report = run_text(REGISTRATION_CHECKS, env, HUNG_SETTINGS)
+    assert {r.status for r in report.results} == {Status.ERROR}
+    assert all(r.duration_s <= 2.5 for r in report.results)
+    # the five checks look together: about one query per round of attempts, not five
+    assert world.whois.count() <= max(r.attempts for r in report.results) + 1
+
+
+def test_a_request_never_sent_is_not_shared() -> None:
+    limits, memo = HostLimits(1), RequestMemo()
+    key = RequestKey("HTTP", "GET", "https://quay.io/api/v1/repository/x")
+    limits.pause("quay.io", 30)
+
+    def ask() -> str:
+        with limits.slot("quay.io", time.monotonic() + 1):
+            return "answer"
+
+    try:
+        memo.once(key, ask, fresh_after=float("-inf"), deadline=time.monotonic() + 1)
+    except CheckError as exc:
+        assert "Retry-After" in exc.message
+    else:
+        raise AssertionError("asked a paused service")
+    # the pause over, the next check asks for itself instead of getting "not asked"
+    assert memo.once(key, lambda: "answer", fresh_after=float("-inf"), deadline=1e12) == "answer"
+    assert memo.made == 2

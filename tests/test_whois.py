@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -211,8 +212,12 @@ def test_iana_then_thin_registry_then_registrar(world: World, registrar_server) 
     assert record.contacts.organization == "Project Jupyter"
     assert world.whois.queries == ["com", "binder-demo.com"]
     assert registrar_server.queries == ["binder-demo.com"]
-    # The IANA referral is cached for the run; registration facts never are.
+    # Within one run every query is asked once; a new look (a retry, a drift's second look)
+    # asks the registry again, but not IANA: the referral is kept for the run.
     whois_client.lookup("binder-demo.com", ctx, need_contacts=False, directory=directory)
+    assert world.whois.queries == ["com", "binder-demo.com"]
+    again = replace(ctx, fresh_after=time.monotonic())
+    whois_client.lookup("binder-demo.com", again, need_contacts=False, directory=directory)
     assert world.whois.queries == ["com", "binder-demo.com", "binder-demo.com"]
     assert registrar_server.count() == 1  # no contacts needed: the registrar is not asked
 
@@ -530,3 +535,145 @@ def test_privacy_placeholders_hide_and_real_names_do_not(organization: str, hidd
     contacts = _contacts(("Registrant Organization", organization))
     assert bool(contacts.hides("organization")) is hidden
     assert (contacts.organization is None) is hidden
+
+
+# --- real records python-whois reads only in part (issue #14) --------------------------------
+
+RAW = Path(__file__).parent / "corpus" / "whois" / "raw"
+
+
+def real(domain: str, served_as: str | None = None) -> Registration:
+    """A vendored real WHOIS answer, parsed as the server sent it (CRLF and all)."""
+    return parse(RAW.joinpath(domain).read_text(encoding="utf-8"), served_as or domain)
+
+
+@pytest.mark.parametrize(
+    ("domain", "nameservers"),
+    [
+        # B1: a block returned as one multi-line string, bullets and glue included
+        ("google.com.tr", ("ns1.google.com", "ns2.google.com", "ns3.google.com", "ns4.google.com")),
+        ("google.co.ve", ("ns1.google.com", "ns2.google.com", "ns3.google.com", "ns4.google.com")),
+        ("liechtenstein.li", ("pdns.llv.li", "scsnms.switch.ch")),
+        # B2: words of other lines are not hosts
+        ("app.nl", ("ns1.hoasted.nl", "ns2.hoasted.eu", "ns3.hoasted.com")),
+        # B3: a block python-whois misses, with trailing dots
+        ("www.gov.uk", ("ns0.ja.net", "ns2.ja.net", "ns3.ja.net", "ns4.ja.net")),
+        # python-whois finds three of the four .it hosts
+        ("google.it", ("ns1.google.com", "ns2.google.com", "ns3.google.com", "ns4.google.com")),
+    ],
+)
+def test_nameserver_blocks_are_read_host_by_host(domain: str, nameservers: tuple) -> None:
+    record = real(domain, "gov.uk" if domain == "www.gov.uk" else None)
+    assert set(nameservers) <= set(record.nameservers)
+    assert all("." in host and " " not in host for host in record.nameservers)
+
+
+def test_a_record_with_only_a_nameserver_block_is_a_record() -> None:  # B4
+    record = real("abv.bg")
+    assert record.exists and record.nameservers == ("ns.netinfo.bg", "ns2.netinfo.bg")
+
+
+@pytest.mark.parametrize(
+    ("domain", "registrar"),
+    [
+        ("davidwalsh.name", "Name.com, Inc."),  # B4: python-whois finds only the domain
+        ("seal.jobs", "GoDaddy.com, LLC"),  # B6: "Registrar:"
+        ("google.lv", "MarkMonitor Inc."),  # B6: "[Registrar]" block, "Name:"
+        ("microsoft.com", "TUCOWS INC."),  # B11: the queried object's, not a host object's
+    ],
+)
+def test_the_registrar_label_of_the_queried_domain_is_read(domain: str, registrar: str) -> None:
+    assert real(domain).registrar == registrar
+
+
+def test_nominet_no_registrar_is_no_registrar() -> None:
+    assert real("www.gov.uk", "gov.uk").registrar is None
+
+
+def test_registry_expiry_label_is_read_when_python_whois_misses_it() -> None:  # B6
+    record = real("google.co.id")
+    assert record.expires is not None and record.expires.isoformat() == "2026-09-01T23:59:59+00:00"
+
+
+def test_an_unreadable_update_date_with_a_colon_does_not_fail_the_record() -> None:  # B5
+    record = real("google.kg")
+    assert record.expires is not None and record.expires.isoformat().startswith("2026-03-28")
+    assert "dns-admin@google.com" in record.contacts.emails
+
+
+def test_a_bare_record_is_a_record_whose_facts_are_not_published() -> None:  # .hu
+    record = real("google.hu")
+    assert record.exists
+    assert record.registrar is None and record.expires is None and record.nameservers == ()
+
+
+@pytest.mark.parametrize(
+    ("domain", "email"),
+    [
+        ("google.at", "dns-admin@google.com"),  # nic.at objects: "e-mail:"
+        ("eurid.eu", "tech@eurid.eu"),  # "Technical:" heading, "Email:"
+        ("google.fr", "dns-admin@google.com"),  # AFNIC nic-hdl objects
+        ("google.com.br", "ccops@markmonitor.com"),
+        ("google.sk", "dns-admin@google.com"),
+        ("sbc.org.hk", "admin@sbc.org.hk"),
+        ("yandex.kz", "hostmaster@yandex.net"),  # "Email Address..........:"
+        ("web.de", "ui-hostmaster@1and1.com"),
+        ("google.co.ve", "dns-admin@google.com"),  # an address after the name, "Titular:"
+        ("microsoft.com", "domains@microsoft.com"),  # under "Administrative Contact:"
+    ],
+)
+def test_contact_addresses_of_other_layouts_are_read(domain: str, email: str) -> None:  # B8
+    assert email in real(domain).contacts.emails
+
+
+@pytest.mark.parametrize(
+    ("domain", "not_a_contact"),
+    [
+        ("sbc.org.hk", "enquiry@hkdnr.hk"),  # "Registrar Contact Information: Email:"
+        ("google.com.ua", "abusecomplaints@markmonitor.com"),  # "abuse-email:"
+        ("reddit.com", "support@domainbank.com"),  # "Domain Services Provided By:"
+        ("google.co.ve", "whois@nic.ve"),  # the registry's own prose
+    ],
+)
+def test_registrar_abuse_and_prose_addresses_are_not_contacts(
+    domain: str, not_a_contact: str
+) -> None:
+    assert not_a_contact not in real(domain).contacts.emails
+
+
+def test_afnic_anonymous_contact_is_hidden_not_read() -> None:  # B10
+    contacts = real("univ-paris8.fr").contacts
+    assert "dsi.secretariat@univ-paris8.fr" in contacts.emails
+    assert contacts.hides("email")  # the "Ano Nymous" object restricts its publication
+
+
+def test_rdap_404_and_an_unreadable_whois_record_is_an_error(world: World) -> None:  # B7
+    world.rdap.scenario.delete_domain("mybinder.org")  # RDAP: 404 error object
+    world.whois.records = {"mybinder.org": "Domain Name: mybinder.org\nSomething: else\n"}
+    try:
+        result = run_single(check(REGISTRAR), world.env())
+    finally:
+        world.whois.records = None
+    assert result.status is Status.ERROR
+    assert "could not be read" in result.message and "not a domain record" in result.message
+
+
+@pytest.mark.parametrize(
+    ("domain", "registrar"),
+    [
+        ("amazon.co.uk", "Amazon.com, Inc. t/a Amazon.com, Inc. [Tag = AMAZON-COM]"),  # next line
+        ("eurid.eu", "EURid vzw"),  # "Registrar:" heading, then "Name:"
+        ("davidwalsh.name", "Name.com, Inc."),  # "Registrar:" line
+    ],
+)
+def test_registrar_labels_read_from_the_text(domain: str, registrar: str) -> None:
+    text = RAW.joinpath(domain).read_text(encoding="utf-8")
+    assert whois_client._registrar({}, text) == registrar
+
+
+def test_glue_lines_between_listed_hosts_do_not_end_the_list() -> None:
+    record = parse(
+        "Domain Name: example.org\nRegistrar: Example Registrar\n\nName servers:\n"
+        "   ns1.example.net.\n   192.0.2.53\n   2001:db8::53\n   ns2.example.net\n\nStatus: ok\n"
+    )
+    assert record.nameservers == ("ns1.example.net", "ns2.example.net")

@@ -80,8 +80,51 @@ def test_workflows_grant_nothing_at_the_top_and_check_out_without_credentials(pa
 
 def test_drift_check_job_has_exactly_the_permissions_it_needs() -> None:
     workflow = load(WORKFLOWS / "drift-check.yml")
-    (job,) = workflow["jobs"].values()
+    job = workflow["jobs"]["drift-check"]
     assert job["permissions"] == {"contents": "read", "issues": "write", "id-token": "write"}
+
+
+def test_only_the_attest_job_may_attest_and_only_the_code_scanning_job_may_upload_sarif() -> None:
+    jobs = load(WORKFLOWS / "drift-check.yml")["jobs"]
+    assert set(jobs) == {"drift-check", "attest", "code-scanning"}
+    assert jobs["attest"]["permissions"] == {"id-token": "write", "attestations": "write"}
+    assert jobs["code-scanning"]["permissions"] == {
+        "contents": "read",
+        "security-events": "write",
+    }
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for name, job in load(path)["jobs"].items():
+            permissions = job["permissions"]
+            if (path.name, name) != ("drift-check.yml", "attest"):
+                assert "attestations" not in permissions, (path.name, name)
+            if (path.name, name) != ("drift-check.yml", "code-scanning"):
+                assert "security-events" not in permissions, (path.name, name)
+
+
+def test_an_audit_run_attests_every_file_of_the_checked_bundle_and_shows_the_digest() -> None:
+    attest = load(WORKFLOWS / "drift-check.yml")["jobs"]["attest"]
+    assert "inputs.audit" in attest["if"] and attest["needs"] == "drift-check"
+    steps = attest["steps"]
+    uses = [step.get("uses", "").split("@")[0] for step in steps]
+    assert uses.index("actions/download-artifact") < uses.index("actions/attest-build-provenance")
+    check = next(step for step in steps if "sha256sum --check" in step.get("run", ""))
+    assert steps.index(check) < uses.index("actions/attest-build-provenance"), "whole first"
+    subject = steps[uses.index("actions/attest-build-provenance")]["with"]["subject-path"]
+    assert subject.endswith("/infra-evidence/**")
+    summary = steps[-1]
+    assert "steps.attest.outputs.attestation-url" in summary["env"]["ATTESTATION_URL"]
+    assert "sha256sum SHA256SUMS" in summary["run"] and "GITHUB_STEP_SUMMARY" in summary["run"]
+    assert "gh attestation verify SHA256SUMS --repo" in summary["run"]
+
+
+def test_code_scanning_is_off_by_default_and_uploads_the_bundles_sarif() -> None:
+    workflow = load(WORKFLOWS / "drift-check.yml")
+    scanning = triggers(workflow)["workflow_dispatch"]["inputs"]["code-scanning"]
+    assert scanning["type"] == "boolean" and scanning["default"] is False
+    job = workflow["jobs"]["code-scanning"]
+    assert "inputs.code-scanning" in job["if"]
+    (upload,) = [s for s in job["steps"] if "upload-sarif" in s.get("uses", "")]
+    assert upload["with"]["sarif_file"].endswith("/infra-evidence/report.sarif")
 
 
 def test_drift_check_runs_nightly_off_the_hour_and_on_demand_with_audit() -> None:
@@ -109,7 +152,7 @@ def test_drift_check_uses_this_action_gcp_auth_only_when_configured_and_uploads_
     auth = by_action["google-github-actions/auth"]
     assert "vars.GCP_WORKLOAD_IDENTITY_PROVIDER" in auth["if"]
     upload = by_action["actions/upload-artifact"]
-    assert "inputs.audit" in upload["if"]
+    assert "inputs.audit" in upload["if"] and "always()" in upload["if"]
     assert "inputs.audit" in by_action["./"]["with"]["evidence-dir"]
     assert steps.index(auth) < steps.index(by_action["./"]), "authenticate before checking"
 
@@ -140,3 +183,15 @@ def test_the_drift_check_passes_only_inputs_the_action_declares() -> None:
     (step,) = [s for s in steps_of(WORKFLOWS / "drift-check.yml") if s.get("uses") == "./"]
     assert set(step["with"]) <= inputs
     assert step["with"]["config"] == "checks.toml"
+
+
+def test_the_edit_time_workflow_validates_quotes_read_only_on_pull_requests() -> None:
+    workflow = load(WORKFLOWS / "checks-toml.yml")
+    trigger: dict[str, Any] = workflow.get("on") or workflow[True]  # YAML 1.1: `on` is true
+    assert set(trigger) == {"pull_request"}
+    assert "checks.toml" in trigger["pull_request"]["paths"]
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "read"}
+    runs = " ".join(step.get("run", "") for step in job["steps"])
+    assert "--require-hashes" in runs and "infra-checker validate" in runs
+    assert "checker run" not in runs  # no live checks at edit time

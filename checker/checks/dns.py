@@ -13,48 +13,33 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from checker.checks.params import DomainName
 from checker.engine.context import CheckContext
+from checker.engine.matchers import Matcher, must_exist
 from checker.engine.model import Observation
 from checker.engine.registry import CheckType
 
-HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9_-]{1,63}(?:\.(?!-)[a-z0-9_-]{1,63})*$")
 RDTYPE = re.compile(r"^(?:[A-Z][A-Z0-9]{0,9}|TYPE[0-9]{1,5})$")
-
-
-def domain_name(value: str) -> str:
-    """Lower-case, no trailing dot, IDNs as punycode; reject what is not a DNS name."""
-    name = value.strip().rstrip(".").lower()
-    try:
-        name = name.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise ValueError(f"{value!r} is not a valid domain name") from None
-    if not HOSTNAME.match(name):
-        raise ValueError(f"{value!r} is not a valid domain name")
-    return name
 
 
 class NameserversParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    zone: str = Field(description="the zone whose NS records are read, e.g. mybinder.org")
+    zone: DomainName = Field(description="the zone whose NS records are read, e.g. mybinder.org")
     nameservers: list[str] | None = Field(
         default=None, description="the documented NS set (default expectation: set_equals)"
     )
-
-    _zone = field_validator("zone")(domain_name)
 
 
 class RecordParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(description="the DNS name to look up, e.g. gke.mybinder.org")
+    name: DomainName = Field(description="the DNS name to look up, e.g. gke.mybinder.org")
     rdtype: str = Field(default="A", description="record type: A, AAAA, CNAME, TXT, MX, CAA, ...")
     exists: bool = Field(default=True, description="whether the record is documented to exist")
     values: list[str] | None = Field(
         default=None, description="the documented values (default expectation: set_equals)"
     )
-
-    _name = field_validator("name")(domain_name)
 
     @field_validator("rdtype")
     @classmethod
@@ -65,17 +50,17 @@ class RecordParams(BaseModel):
         return value
 
 
-def _nameservers_expect(params: NameserversParams) -> dict[str, Any]:
-    expect: dict[str, Any] = {"exists": {"equals": True}}
+def _nameservers_expect(params: NameserversParams) -> dict[str, Matcher]:
+    expect = must_exist()
     if params.nameservers is not None:
-        expect["nameservers"] = {"set_equals": params.nameservers}
+        expect["nameservers"] = Matcher(set_equals=params.nameservers)
     return expect
 
 
-def _record_expect(params: RecordParams) -> dict[str, Any]:
-    expect: dict[str, Any] = {"exists": {"equals": params.exists}}
+def _record_expect(params: RecordParams) -> dict[str, Matcher]:
+    expect = {"exists": Matcher(equals=params.exists)}
     if params.values is not None:
-        expect["values"] = {"set_equals": params.values}
+        expect["values"] = Matcher(set_equals=params.values)
     return expect
 
 

@@ -8,60 +8,51 @@ here" is checked by freshness: ``max_age_days`` bounds the days since ``last_upd
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
+from checker.checks.params import matching
+from checker.engine.matchers import Matcher, must_exist
 from checker.engine.model import CheckError, Evidence, Observation, Unverifiable, utcnow
 from checker.engine.registry import CheckType
+from checker.net.dates import parse_iso_date
+from checker.net.http import http_client
 
 if TYPE_CHECKING:
     from checker.engine.context import CheckContext
     from checker.net.http import HttpResponse
 
-NAMESPACE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-REPOSITORY = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+NAMESPACE = r"[a-z0-9][a-z0-9_-]*"
+REPOSITORY = r"[a-z0-9][a-z0-9_.-]*"
 ERROR_KEYS = ("message", "detail", "errinfo")  # Docker Hub's error bodies
-ISO_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)?$")
 
 
 class OrganizationParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    organization: str = Field(description="Docker Hub organisation (namespace), e.g. jupyterhub")
-
-    @field_validator("organization")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not NAMESPACE.match(value):
-            raise ValueError(f"{value!r} is not a Docker Hub namespace (lowercase letters, digits)")
-        return value
+    organization: Annotated[
+        str, matching(f"^{NAMESPACE}$", "a Docker Hub namespace (lowercase letters, digits)")
+    ] = Field(description="Docker Hub organisation (namespace), e.g. jupyterhub")
 
 
 class RepositoryParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    repository: str = Field(description="namespace/name, e.g. jupyterhub/k8s-hub")
+    repository: Annotated[
+        str, matching(f"^{NAMESPACE}/{REPOSITORY}$", "of the form namespace/name (lowercase)")
+    ] = Field(description="namespace/name, e.g. jupyterhub/k8s-hub")
     max_age_days: PositiveFloat | None = Field(
         default=None,
         description="freshness: the last push must be at most this many days old",
     )
 
-    @field_validator("repository")
-    @classmethod
-    def _repository(cls, value: str) -> str:
-        namespace, sep, name = value.partition("/")
-        if not sep or not NAMESPACE.match(namespace) or not REPOSITORY.match(name):
-            raise ValueError(f"{value!r} is not of the form namespace/name (lowercase)")
-        return value
-
 
 def _get(ctx: CheckContext, path: str, params: dict[str, str] | None = None) -> HttpResponse:
     base = ctx.settings.endpoints.dockerhub
-    return ctx.http.get(
+    return http_client(ctx).get(
         f"{base}/v2/{path}",
         timeout=ctx.call_timeout(),
         headers={"Accept": "application/json"},
@@ -71,16 +62,7 @@ def _get(ctx: CheckContext, path: str, params: dict[str, str] | None = None) -> 
 
 def parse_time(text: Any) -> datetime | None:
     """Docker Hub's ISO 8601 times (``2024-05-01T12:34:56.123456Z``); None when absent/odd."""
-    if not isinstance(text, str):
-        return None
-    match = ISO_TIME.match(text.strip())
-    if match is None:
-        return None
-    zone = (match.group(2) or "+00:00").replace("Z", "+00:00")
-    if ":" not in zone:
-        zone = zone[:3] + ":" + zone[3:]
-    when = datetime.fromisoformat(match.group(1) + zone)
-    return when.astimezone(timezone.utc)
+    return parse_iso_date(text) if isinstance(text, str) else None
 
 
 def days_since(text: Any) -> float | None:
@@ -126,10 +108,10 @@ def observe_repository(params: RepositoryParams, ctx: CheckContext) -> Observati
     return Observation(values, (response.evidence(),))
 
 
-def _repository_expect(params: RepositoryParams) -> dict[str, Any]:
-    expect: dict[str, Any] = {"exists": {"equals": True}}
+def _repository_expect(params: RepositoryParams) -> dict[str, Matcher]:
+    expect = must_exist()
     if params.max_age_days is not None:
-        expect["days_since_update"] = {"at_most": params.max_age_days}
+        expect["days_since_update"] = Matcher(at_most=params.max_age_days)
     return expect
 
 
@@ -223,7 +205,7 @@ CHECK_TYPES: list[CheckType[Any]] = [
             "full_name": "the organisation's display name (only via /v2/orgs)",
             "public_repositories": "number of public repositories (only via the listing)",
         },
-        default_expect=lambda _params: {"exists": {"equals": True}},
+        default_expect=lambda _params: must_exist(),
     ),
     CheckType(
         name="dockerhub.repository",

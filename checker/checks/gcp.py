@@ -17,9 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from checker.engine.model import CheckError, Evidence, Observation
+from checker.engine.matchers import Matcher, must_exist
+from checker.engine.model import CheckError, Observation
 from checker.engine.registry import CheckType
-from checker.net.gcp_client import AMBIGUOUS_SEARCH, call, projects_client
+from checker.net.gcp_client import (
+    AMBIGUOUS_SEARCH,
+    api_endpoint,
+    get_project,
+    projects_evidence,
+    search_projects,
+)
 
 if TYPE_CHECKING:
     from checker.engine.context import CheckContext
@@ -79,31 +86,16 @@ def _project_values(project: Any) -> dict[str, Any]:
     }
 
 
-def _evidence(source: str, projects: list[Any]) -> Evidence:
-    from google.cloud.resourcemanager_v3 import Project
-
-    text = "\n".join(Project.to_json(p, use_integers_for_enums=False, indent=1) for p in projects)
-    return Evidence(
-        source=source, excerpt=text or "(no project)", raw=text, media_type="application/json"
-    )
-
-
 def _by_id(params: ProjectParams, ctx: CheckContext, endpoint: str) -> Observation:
-    from google.api_core.exceptions import NotFound
-
-    client = projects_client(ctx)
     name = f"projects/{params.project_id}"
     source = f"projects.get {name} at {endpoint}"
-    try:
-        project = call(
-            source, lambda: client.get_project(name=name, timeout=ctx.call_timeout(), retry=None)
-        )
-    except NotFound as exc:
+    project, evidence = get_project(ctx, name, source)
+    if project is None:
         absent = dict.fromkeys(FIELDS)
         absent["exists"] = False
-        return Observation(absent, (Evidence(source=f"{source} -> 404", excerpt=exc.message),))
+        return Observation(absent, (evidence,))
     values = {**_project_values(project), "matching_project_ids": None}
-    return Observation(values, (_evidence(source, [project]),))
+    return Observation(values, (evidence,))
 
 
 def _search_query(display_name: str) -> str:
@@ -114,23 +106,12 @@ def _search_query(display_name: str) -> str:
 
 def _by_display_name(params: ProjectParams, ctx: CheckContext, endpoint: str) -> Observation:
     assert params.display_name is not None
-    client = projects_client(ctx)
     query = _search_query(params.display_name)
     source = f"projects.search {query} at {endpoint}"
-
-    def first_matches() -> list[Any]:
-        pager = client.search_projects(query=query, timeout=ctx.call_timeout(), retry=None)
-        found: list[Any] = []
-        for project in pager:  # further pages are fetched lazily: stop at a sane number
-            found.append(project)
-            if len(found) >= MAX_MATCHES:
-                break
-        return found
-
-    found = call(source, first_matches)
+    found = search_projects(ctx, query, source, limit=MAX_MATCHES)
     wanted = params.display_name.strip().casefold()
     matches = [p for p in found if p.display_name.strip().casefold() == wanted]
-    evidence = (_evidence(source, found),)
+    evidence = (projects_evidence(source, found),)
     if not matches:
         # search lists only what the caller may get: "no such name" and "no permission on it"
         # give the same empty answer, so this is the 403's ambiguity, not a project seen absent.
@@ -149,16 +130,16 @@ def _by_display_name(params: ProjectParams, ctx: CheckContext, endpoint: str) ->
 
 
 def observe_project(params: ProjectParams, ctx: CheckContext) -> Observation:
-    endpoint = ctx.settings.endpoints.gcp or "https://cloudresourcemanager.googleapis.com"
+    endpoint = api_endpoint(ctx)
     if params.project_id is not None:
         return _by_id(params, ctx, endpoint)
     return _by_display_name(params, ctx, endpoint)
 
 
-def _default_expect(params: ProjectParams) -> dict[str, Any]:
-    expect: dict[str, Any] = {"exists": {"equals": True}, "state": {"equals": "ACTIVE"}}
+def _default_expect(params: ProjectParams) -> dict[str, Matcher]:
+    expect = {**must_exist(), "state": Matcher(equals="ACTIVE")}
     if params.project_id is not None and params.display_name:
-        expect["display_name"] = {"equals": params.display_name}
+        expect["display_name"] = Matcher(equals=params.display_name)
     return expect
 
 

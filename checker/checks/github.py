@@ -1,23 +1,19 @@
 """Check types of the ``github`` family: an organisation or a repository exists (via PyGithub).
 
-404 is ``drift`` (``exists: false``: absent, or private to an anonymous caller); rate limits,
-5xx, network failures and a redirect PyGithub will not follow (another host or scheme) are
-``error`` (the runner retries them); a rejected token, a server that refuses anonymous callers
-(401 without a token) or a 403 that is not a rate limit is ``unverifiable``: we cannot look with
-what we have.
+404 is ``drift`` (``exists: false``: absent, or private to an anonymous caller); what the other
+answers mean (``error`` or ``unverifiable``) is :mod:`checker.net.github_client`'s to say.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from checker.engine.model import CheckError, Evidence, Observation, Unverifiable
+from checker.engine.matchers import Matcher, must_exist
+from checker.engine.model import Evidence, Observation
 from checker.engine.registry import CheckType
-from checker.net.github_client import Failure, build_github, describe_failure, token_from
+from checker.net.github_client import get_organization, get_repository
 
 if TYPE_CHECKING:
     from checker.engine.context import CheckContext
@@ -40,62 +36,6 @@ class RepositoryParams(BaseModel):
     )
 
 
-def _fetch(
-    ctx: CheckContext, path: str, required: str, get: Callable[[Any], Any]
-) -> tuple[dict[str, Any] | None, Evidence]:
-    """GET one object through PyGithub; None when GitHub says 404."""
-    base = ctx.settings.endpoints.github_api
-    token = token_from(ctx.env)
-    source = f"GET {base}{path}"
-    client = build_github(base, token, timeout=ctx.call_timeout())
-    try:
-        data = get(client).raw_data
-    except RuntimeError as exc:
-        if "redirected" not in str(exc):
-            raise
-        # PyGithub follows a 301 only on the same host and scheme (the token must not go
-        # elsewhere); its words name both ends, never the token.
-        raise CheckError(
-            f"{source}: the server answered with a redirect PyGithub will not follow ({exc})",
-            evidence=(Evidence(source=f"{source} -> HTTP 301", excerpt=str(exc)),),
-        ) from None
-    except Exception as exc:
-        failure = describe_failure(exc)
-        if failure is None:
-            raise
-        evidence = Evidence(source=f"{source} -> {failure.message}", excerpt=failure.message)
-        if failure.kind is Failure.NOT_FOUND:
-            return None, evidence
-        if failure.kind is Failure.UNAUTHORIZED:
-            reason = (
-                f"GitHub rejected GITHUB_TOKEN ({failure.message}); fix or unset it"
-                if token
-                else f"{base} refuses anonymous callers ({failure.message}); set GITHUB_TOKEN"
-            )
-            raise Unverifiable(reason, evidence=(evidence,)) from None
-        if failure.kind is Failure.FORBIDDEN:
-            who = "the token in GITHUB_TOKEN" if token else "an anonymous caller"
-            raise Unverifiable(
-                f"{path}: GitHub refuses {who} ({failure.message})", evidence=(evidence,)
-            ) from None
-        raise CheckError(
-            f"{source}: {failure.message}", retry_after=failure.retry_after, evidence=(evidence,)
-        ) from None
-    text = json.dumps(data, indent=1, sort_keys=True, default=str)
-    evidence = Evidence(
-        source=f"{source} -> HTTP 200",
-        excerpt=text[:2000],
-        raw=text,
-        media_type="application/json",
-    )
-    if not isinstance(data, dict) or not isinstance(data.get(required), str):
-        # PyGithub wraps a body that is not JSON as {"data": ...}: a proxy page, not GitHub.
-        raise CheckError(
-            f"{source} answered with something that is not GitHub JSON", evidence=(evidence,)
-        )
-    return data, evidence
-
-
 def _observed(check_type: CheckType[Any], data: dict[str, Any] | None, ev: Evidence) -> Observation:
     """Each declared field straight from GitHub's JSON; all null (but present, so an ``expect``
     on any of them still judges cleanly) when the object does not exist."""
@@ -105,27 +45,19 @@ def _observed(check_type: CheckType[Any], data: dict[str, Any] | None, ev: Evide
 
 
 def observe_organization(params: OrganizationParams, ctx: CheckContext) -> Observation:
-    data, evidence = _fetch(
-        ctx, f"/orgs/{params.org}", "login", lambda gh: gh.get_organization(params.org)
-    )
+    data, evidence = get_organization(ctx, params.org)
     return _observed(ORGANIZATION, data, evidence)
 
 
 def observe_repository(params: RepositoryParams, ctx: CheckContext) -> Observation:
-    data, evidence = _fetch(
-        ctx, f"/repos/{params.repository}", "full_name", lambda gh: gh.get_repo(params.repository)
-    )
+    data, evidence = get_repository(ctx, params.repository)
     return _observed(REPOSITORY, data, evidence)
 
 
-def _exists(_params: BaseModel) -> dict[str, Any]:
-    return {"exists": {"equals": True}}
-
-
-def _repository_expect(params: RepositoryParams) -> dict[str, Any]:
+def _repository_expect(params: RepositoryParams) -> dict[str, Matcher]:
     # A renamed or transferred repository still answers under its old name (GitHub redirects),
     # but the document is then out of date: that is drift worth an issue.
-    return {"exists": {"equals": True}, "full_name": {"equals": params.repository}}
+    return {**must_exist(), "full_name": Matcher(equals=params.repository)}
 
 
 ORGANIZATION: CheckType[OrganizationParams] = CheckType(
@@ -141,7 +73,7 @@ ORGANIZATION: CheckType[OrganizationParams] = CheckType(
         "is_verified": "whether GitHub shows it as a verified organisation",
         "html_url": "its page on GitHub",
     },
-    default_expect=_exists,
+    default_expect=lambda _params: must_exist(),
 )
 
 REPOSITORY: CheckType[RepositoryParams] = CheckType(

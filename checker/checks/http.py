@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from checker.engine.context import CheckContext
+from checker.engine.matchers import Matcher
 from checker.engine.model import Observation
 from checker.engine.registry import CheckType
+from checker.net.http import http_client
 
 
 class HttpStatusParams(BaseModel):
@@ -21,16 +21,18 @@ class HttpStatusParams(BaseModel):
     )
 
 
-def _default_expect(params: HttpStatusParams) -> dict[str, Any]:
+def _default_expect(params: HttpStatusParams) -> dict[str, Matcher]:
     codes = params.expected_status
-    return {"status": {"one_of": codes if isinstance(codes, list) else [codes]}}
+    return {"status": Matcher(one_of=[*codes] if isinstance(codes, list) else [codes])}
 
 
 def observe_status(params: HttpStatusParams, ctx: CheckContext) -> Observation:
     codes = params.expected_status
     expected = set(codes) if isinstance(codes, list) else {codes}
     # A documented 503 is a fact like any other; an undocumented one means we could not look.
-    response = ctx.http.get(str(params.url), timeout=ctx.call_timeout(), accept_statuses=expected)
+    response = http_client(ctx).get(
+        str(params.url), timeout=ctx.call_timeout(), accept_statuses=expected
+    )
     return Observation(
         values={"status": response.status, "body": response.text, "final_url": response.url},
         evidence=(response.evidence(),),

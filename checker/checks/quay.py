@@ -9,21 +9,23 @@ publicly visible"), while for one documented as private an anonymous 401 proves 
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from checker.checks.params import matching
+from checker.engine.matchers import Matcher, must_exist
 from checker.engine.model import CheckError, Observation, Unverifiable
 from checker.engine.registry import CheckType
+from checker.net.http import http_client
 
 if TYPE_CHECKING:
     from checker.engine.context import CheckContext
     from checker.net.http import HttpResponse
 
 TOKEN_ENV = "QUAY_TOKEN"  # noqa: S105 - the variable's name, not a secret
-SEGMENT = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+SEGMENT = r"[a-z0-9][a-z0-9_.-]*"
 
 PUBLIC = "public"
 PRIVATE = "private"
@@ -36,34 +38,23 @@ ERROR_KEYS = ("error_type", "error_message", "detail")  # quay's problem+json er
 class OrganizationParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    organization: str = Field(description="quay.io organisation name, e.g. jupyterhub")
-
-    @field_validator("organization")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not SEGMENT.match(value):
-            raise ValueError(f"{value!r} is not a quay.io namespace (lowercase letters, digits)")
-        return value
+    organization: Annotated[
+        str, matching(f"^{SEGMENT}$", "a quay.io namespace (lowercase letters, digits)")
+    ] = Field(description="quay.io organisation name, e.g. jupyterhub")
 
 
 class RepositoryParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    repository: str = Field(description="namespace/name, e.g. jupyterhub/repo2docker")
+    repository: Annotated[
+        str, matching(f"^{SEGMENT}(?:/{SEGMENT})+$", "of the form namespace/name (lowercase)")
+    ] = Field(description="namespace/name, e.g. jupyterhub/repo2docker")
     public: bool | None = Field(
         default=True,
         description="documented visibility: true (checked anonymously), false (needs "
         "QUAY_TOKEN), or null to only check that it exists",
     )
     tag: str | None = Field(default=None, description="a tag that must exist, e.g. latest")
-
-    @field_validator("repository")
-    @classmethod
-    def _repository(cls, value: str) -> str:
-        parts = value.split("/")
-        if len(parts) < 2 or not all(SEGMENT.match(p) for p in parts):
-            raise ValueError(f"{value!r} is not of the form namespace/name (lowercase)")
-        return value
 
 
 def _get(
@@ -73,7 +64,7 @@ def _get(
     if token:
         headers["Authorization"] = f"Bearer {token}"
     base = ctx.settings.endpoints.quay
-    return ctx.http.get(
+    return http_client(ctx).get(
         f"{base}/api/v1/{path}", timeout=ctx.call_timeout(), headers=headers, params=params
     )
 
@@ -171,14 +162,14 @@ def observe_repository(params: RepositoryParams, ctx: CheckContext) -> Observati
     return Observation(values, tuple(evidence))
 
 
-def _repository_expect(params: RepositoryParams) -> dict[str, Any]:
-    expect: dict[str, Any] = {}
+def _repository_expect(params: RepositoryParams) -> dict[str, Matcher]:
+    expect: dict[str, Matcher] = {}
     if params.public is None:
-        expect["exists"] = {"equals": True}
+        expect = must_exist()
     else:
-        expect["visibility"] = {"equals": PUBLIC if params.public else PRIVATE}
+        expect["visibility"] = Matcher(equals=PUBLIC if params.public else PRIVATE)
     if params.tag is not None:
-        expect["tag_exists"] = {"equals": True}
+        expect["tag_exists"] = Matcher(equals=True)
     return expect
 
 
@@ -192,7 +183,7 @@ CHECK_TYPES: list[CheckType[Any]] = [
             "exists": "false when quay answers 404 (no such organisation)",
             "name": "the organisation's name as quay spells it",
         },
-        default_expect=lambda _params: {"exists": {"equals": True}},
+        default_expect=lambda _params: must_exist(),
     ),
     CheckType(
         name="quay.repository",

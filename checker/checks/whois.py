@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from checker.checks.dns import domain_name
+from checker.checks.params import DomainName
 from checker.engine.context import CheckContext
+from checker.engine.matchers import Matcher, must_exist
 from checker.engine.model import CheckError, Observation, Unverifiable
 from checker.engine.registry import CheckType
 
@@ -24,9 +25,7 @@ if TYPE_CHECKING:
 class DomainParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    domain: str = Field(description="the registered domain, e.g. mybinder.org")
-
-    _domain = field_validator("domain")(domain_name)
+    domain: DomainName = Field(description="the registered domain, e.g. mybinder.org")
 
 
 class RegistrarParams(DomainParams):
@@ -178,41 +177,42 @@ def observe_nameservers(params: NameserversParams, ctx: CheckContext) -> Observa
     record = _lookup(params.domain, ctx)
     if not record.exists:
         return _absent(record, ("nameservers", "count"))
+    if not record.nameservers:  # .hu and old .name records list none: they never say
+        raise Unverifiable(
+            f"{record.source} does not publish the nameservers of {params.domain}",
+            evidence=record.evidence,
+        )
     return _seen(record, nameservers=list(record.nameservers), count=len(record.nameservers))
 
 
-def _exists() -> dict[str, Any]:
-    return {"exists": {"equals": True}}
-
-
-def _registrar_expect(params: RegistrarParams) -> dict[str, Any]:
-    expect = _exists()
+def _registrar_expect(params: RegistrarParams) -> dict[str, Matcher]:
+    expect = must_exist()
     if params.names:
-        expect["registrar"] = {"contains": params.names}
+        expect["registrar"] = Matcher(contains=params.names)
     if params.iana_id is not None:
-        expect["iana_id"] = {"equals": params.iana_id}
+        expect["iana_id"] = Matcher(equals=params.iana_id)
     return expect
 
 
-def _contact_expect(params: ContactParams) -> dict[str, Any]:
-    expect = _exists()
+def _contact_expect(params: ContactParams) -> dict[str, Matcher]:
+    expect = must_exist()
     if params.email:
-        expect["emails"] = {"includes": params.email}
+        expect["emails"] = Matcher(includes=params.email)
     if params.organization:
-        expect["organization"] = {"contains": params.organization}
+        expect["organization"] = Matcher(contains=params.organization)
     if params.name:
-        expect["name"] = {"contains": params.name}
+        expect["name"] = Matcher(contains=params.name)
     return expect
 
 
-def _expiry_expect(params: ExpiryParams) -> dict[str, Any]:
-    return {**_exists(), "days_left": {"at_least": params.days}}
+def _expiry_expect(params: ExpiryParams) -> dict[str, Matcher]:
+    return {**must_exist(), "days_left": Matcher(at_least=params.days)}
 
 
-def _nameservers_expect(params: NameserversParams) -> dict[str, Any]:
-    expect = _exists()
+def _nameservers_expect(params: NameserversParams) -> dict[str, Matcher]:
+    expect = must_exist()
     if params.nameservers is not None:
-        expect["nameservers"] = {"set_equals": params.nameservers}
+        expect["nameservers"] = Matcher(set_equals=params.nameservers)
     return expect
 
 

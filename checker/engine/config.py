@@ -7,157 +7,38 @@ exit code 2; nobody ever sees a traceback for bad input.
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PositiveFloat,
-    PositiveInt,
-    ValidationError,
-    field_validator,
-)
+from pydantic import BaseModel, ValidationError
 
+from checker.engine.header import CHECK_ID, KINDS, REQUIRED, CheckHeader
 from checker.engine.matchers import Matcher, coerce
 from checker.engine.registry import CheckType, RegistryError, registry
-from checker.outputs.escape import terminal_safe
-from checker.outputs.issues.settings import IssueSettings
+from checker.engine.settings import (
+    ENV_OVERRIDES,
+    BlobUrl,
+    DocumentSettings,
+    IssueSettings,
+    Settings,
+    parse_blob_url,
+)
+from checker.errors import ConfigError, UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 in CI
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-CHECK_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-COMMON_KEYS = frozenset({"id", "type", "description", "doc", "tags", "expect", "enabled"})
+COMMON_KEYS = frozenset({*CheckHeader.model_fields, "expect"})
 # TOML values are typed already: `retries = false` or `timeout = true` is a mistake to report,
 # not a number to coerce (pydantic's lax mode reads them as 0 and 1), and the JSON Schema
 # editors use says the same.
 STRICT = True
-
-
-class ConfigError(Exception):
-    """Bad input: the message is meant for a person, as is.
-
-    It is kept to one line even when it quotes a key or value from the file that holds line
-    breaks or terminal escapes, so the CLI's one-paragraph promise holds for any input.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(terminal_safe(message))
-
-
-def parse_host_port(text: str, default_port: int) -> tuple[str, int]:
-    """Split ``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address."""
-    text = text.strip()
-    if not text:
-        raise ValueError("empty address")
-    if text.startswith("["):
-        host, sep, rest = text[1:].partition("]")
-        if not sep:
-            raise ValueError(f"{text!r}: missing ']'")
-        port_text = rest.removeprefix(":") if rest else ""
-    elif text.count(":") == 1:
-        host, port_text = text.split(":")
-    else:
-        host, port_text = text, ""
-    if not host:
-        raise ValueError(f"{text!r}: missing host")
-    if port_text:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ValueError(f"{text!r}: port must be a number from 1 to 65535")
-        return host, int(port_text)
-    return host, default_port
-
-
-def _check_url(value: str | None) -> str | None:
-    if value is not None and not re.match(r"^https?://[^\s/]+", value):
-        raise ValueError(f"{value!r} is not an http(s) URL")
-    return value.rstrip("/") if value is not None else None
-
-
-class Endpoints(BaseModel):
-    """Where each service lives: the public defaults, or a mirror, GitHub Enterprise, a resolver."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    github_api: str = "https://api.github.com"
-    quay: str = "https://quay.io"
-    dockerhub: str = "https://hub.docker.com"
-    gcp: str | None = None
-    rdap: str | None = Field(
-        default=None, description="RDAP base URL; default: found via the IANA bootstrap file"
-    )
-    rdap_bootstrap: str = "https://data.iana.org/rdap/dns.json"
-    whois_server: str | None = Field(
-        default=None, description="host[:port] used for every WHOIS query; default: IANA referral"
-    )
-    dns_resolvers: list[str] = Field(
-        default_factory=list, description="ip[:port] list; default: the system resolver"
-    )
-
-    _urls = field_validator("github_api", "quay", "dockerhub", "gcp", "rdap", "rdap_bootstrap")(
-        _check_url
-    )
-
-    @field_validator("whois_server")
-    @classmethod
-    def _whois(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_host_port(value, 43)
-        return value
-
-    @field_validator("dns_resolvers")
-    @classmethod
-    def _resolvers(cls, values: list[str]) -> list[str]:
-        for value in values:
-            host, _ = parse_host_port(value, 53)
-            try:
-                ipaddress.ip_address(host)
-            except ValueError:
-                raise ValueError(f"{value!r}: a resolver must be an IP address") from None
-        return values
-
-    def resolver_addresses(self) -> list[tuple[str, int]]:
-        return [parse_host_port(v, 53) for v in self.dns_resolvers]
-
-    def whois_address(self) -> tuple[str, int] | None:
-        return parse_host_port(self.whois_server, 43) if self.whois_server else None
-
-
-class Settings(BaseModel):
-    """How checks run."""
-
-    # Upper bounds keep every wait a real number of seconds a nightly job can afford
-    # (an infinite confirm_delay would sleep forever; 1e300 overflows the clock).
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    timeout: PositiveFloat = Field(
-        default=20.0, le=3600, description="hard deadline per check attempt (s)"
-    )
-    concurrency: PositiveInt = Field(default=8, le=256, description="checks running at once")
-    retries: int = Field(default=2, ge=0, le=10, description="retries of an error result")
-    retry_backoff: float = Field(
-        default=1.0, ge=0, le=600, description="first backoff (s), doubling"
-    )
-    max_retry_wait: float = Field(
-        default=30.0, ge=0, le=3600, description="longest Retry-After honoured before giving up (s)"
-    )
-    confirm_delay: float = Field(
-        default=2.0, ge=0, le=600, description="pause before re-running a drift to confirm it (s)"
-    )
-    max_response_bytes: PositiveInt = Field(
-        default=5_000_000, description="largest response body read from any service"
-    )
-    endpoints: Endpoints = Field(default_factory=Endpoints)
 
 
 @dataclass(frozen=True)
@@ -172,9 +53,25 @@ class CheckConfig:
     params: BaseModel
     expect: Mapping[str, Matcher]
     check_type: CheckType[Any]
+    # The sentence of the document this check verifies, and the anchor of its section; both
+    # empty when the check is not bound to the document.
+    quote: str = ""
+    anchor: str = ""
 
     def expected_json(self) -> dict[str, Any]:
         return {name: m.describe() for name, m in self.expect.items()}
+
+
+@dataclass(frozen=True)
+class DocumentSource:
+    """Where the document is: a local file, or a file on GitHub read through the contents API."""
+
+    path: Path | None = None
+    blob: BlobUrl | None = None
+    ignore: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return self.blob.url if self.blob is not None else str(self.path)
 
 
 @dataclass(frozen=True)
@@ -187,17 +84,7 @@ class Config:
     # Checks written down but switched off (enabled = false): not run, and their drift issues
     # are left as they are (only a check removed from the file has its issue closed).
     disabled_ids: tuple[str, ...] = ()
-
-
-ENV_OVERRIDES: Mapping[str, str] = {
-    "GITHUB_API_URL": "github_api",
-    "CHECKER_DNS_RESOLVERS": "dns_resolvers",
-    "CHECKER_WHOIS_SERVER": "whois_server",
-    "CHECKER_RDAP_URL": "rdap",
-    "CHECKER_QUAY_URL": "quay",
-    "CHECKER_DOCKERHUB_URL": "dockerhub",
-    "CHECKER_GCP_ENDPOINT": "gcp",
-}
+    document: DocumentSource | None = None
 
 
 def _describe_errors(exc: ValidationError, prefix: Sequence[str | int] = ()) -> str:
@@ -233,33 +120,72 @@ def _check_label(raw: Mapping[str, Any], index: int) -> str:
     return f'check "{ident}"' if isinstance(ident, str) and ident else f"check #{index + 1}"
 
 
+def _check_type(type_name: str, types: Mapping[str, CheckType[Any]], label: str) -> CheckType[Any]:
+    if type_name not in types:
+        known = ", ".join(types)
+        raise ConfigError(f'{label}: key "type": unknown check type "{type_name}" (known: {known})')
+    return types[type_name]
+
+
+def _header(raw: dict[str, Any], label: str, types: Mapping[str, CheckType[Any]]) -> CheckHeader:
+    """The keys every check has. The first problem is reported: a required key, the id, the
+    type, then the others."""
+    try:
+        return CheckHeader.model_validate(raw, strict=STRICT)
+    except ValidationError as exc:
+        errors = {str(err["loc"][0]): err for err in exc.errors()}
+    for key in REQUIRED:
+        if key in errors and errors[key]["type"] != "kebab_case":
+            raise ConfigError(f'{label}: missing required key "{key}" (a non-empty string)')
+    if "id" in errors:
+        raise ConfigError(f'{label}: key "id": {errors["id"]["msg"]}')
+    _check_type(raw["type"], types, label)
+    key, err = next(iter(errors.items()))
+    raise ConfigError(f'{label}: key "{key}": {KINDS.get(key, err["msg"])}')
+
+
+def _binding(
+    header: CheckHeader, label: str, document: DocumentSource | None, configured_url: str | None
+) -> tuple[str, str]:
+    """The check's quote and the anchor of its section (both empty when it has no quote)."""
+    if not header.quote.strip():
+        return "", ""
+    if not header.doc:
+        raise ConfigError(f'{label}: key "quote": needs a "doc" naming its section ("#anchor")')
+    page, _, anchor = header.doc.partition("#")
+    if not anchor:
+        raise ConfigError(
+            f'{label}: key "doc": must name the section of its quote ("#anchor", or the '
+            "[document] url followed by #anchor)"
+        )
+    if page and page != configured_url:
+        raise ConfigError(
+            f'{label}: key "doc": a quote binds to the [document]: write "#{anchor}" or the '
+            "[document] url followed by #anchor"
+        )
+    if document is None:
+        raise ConfigError(
+            f'{label}: key "quote": no document to find it in (add a [document] table with '
+            "path or url, or pass --document)"
+        )
+    return " ".join(header.quote.split()), anchor
+
+
 def _load_check(
-    raw: Any, index: int, types: Mapping[str, CheckType[Any]], where: str
+    raw: Any,
+    index: int,
+    types: Mapping[str, CheckType[Any]],
+    where: str,
+    document: DocumentSource | None = None,
+    configured_url: str | None = None,
 ) -> CheckConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: check #{index + 1}: each [[check]] must be a table")
     label = f"{where}: {_check_label(raw, index)}"
-    for key in ("id", "type", "description"):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise ConfigError(f'{label}: missing required key "{key}" (a non-empty string)')
-    ident, type_name = raw["id"], raw["type"]
-    if not CHECK_ID.match(ident):
-        raise ConfigError(
-            f'{label}: key "id": must be kebab-case (lowercase letters, digits, single dashes); '
-            "it is the stable identity of the check's drift issue"
-        )
-    if type_name not in types:
-        known = ", ".join(types)
-        raise ConfigError(f'{label}: key "type": unknown check type "{type_name}" (known: {known})')
-    check_type = types[type_name]
-    if not isinstance(raw.get("enabled", True), bool):
-        raise ConfigError(f'{label}: key "enabled": must be true or false')
-    doc = raw.get("doc", "")
-    tags = raw.get("tags", [])
-    if not isinstance(doc, str):
-        raise ConfigError(f'{label}: key "doc": must be a string')
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise ConfigError(f'{label}: key "tags": must be a list of strings')
+    header = _header(raw, label, types)
+    quote, anchor = _binding(header, label, document, configured_url)
+    type_name = header.type
+    check_type = _check_type(type_name, types, label)
     param_data = {k: v for k, v in raw.items() if k not in COMMON_KEYS}
     try:
         params = check_type.params.model_validate(param_data, strict=STRICT)
@@ -269,10 +195,9 @@ def _load_check(
     if not isinstance(expect_raw, dict):
         raise ConfigError(f'{label}: key "expect": must be a table of field = matcher')
     expect: dict[str, Matcher] = {}
-    try:
-        defaults = {k: coerce(v) for k, v in check_type.default_expect(params).items()}
-    except ValidationError as exc:  # a plugin's defaults are its author's bug, still say so
-        raise ConfigError(f"{label}: default expectations of {type_name}: {exc}") from None
+    defaults = dict(check_type.default_expect(params))
+    if not all(isinstance(m, Matcher) for m in defaults.values()):  # a plugin's bug: say so
+        raise ConfigError(f"{label}: default expectations of {type_name} are not Matchers")
     for name, value in expect_raw.items():
         if name not in check_type.fields:
             fields = ", ".join(check_type.fields)
@@ -290,15 +215,49 @@ def _load_check(
             f"(fields: {', '.join(check_type.fields)})"
         )
     return CheckConfig(
-        id=ident,
+        id=header.id,
         type=type_name,
-        description=raw["description"].strip(),
-        doc=doc,
-        tags=tuple(tags),
+        description=header.description.strip(),
+        doc=header.doc,
+        tags=tuple(header.tags),
         params=params,
         expect=merged,
         check_type=check_type,
+        quote=quote,
+        anchor=anchor,
     )
+
+
+def document_source(
+    raw: Any, config_path: Path, where: str, override: str | None
+) -> tuple[DocumentSource | None, str | None]:
+    """The ``[document]`` table (and ``--document``, which replaces where it is read from):
+    the source, and the url the file names (a check's ``doc`` may start with it)."""
+    if raw is None:
+        settings = None
+    elif not isinstance(raw, dict):
+        raise ConfigError(f"{where}: [document] must be a table")
+    else:
+        try:
+            settings = DocumentSettings.model_validate(raw, strict=STRICT)
+        except ValidationError as exc:
+            raise ConfigError(f"{where}: [document]: {_describe_errors(exc)}") from None
+    ignore = tuple(settings.ignore) if settings is not None else ()
+    configured_url = settings.url if settings is not None else None
+    if override is not None:
+        if override.startswith(("https://", "http://")):
+            try:
+                blob = parse_blob_url(override)
+            except ValueError as exc:
+                raise UsageError(f"--document: {exc}") from None
+            return DocumentSource(blob=blob, ignore=ignore), configured_url
+        return DocumentSource(path=Path(override), ignore=ignore), configured_url
+    if settings is None:
+        return None, None
+    if settings.url is not None:
+        return DocumentSource(blob=parse_blob_url(settings.url), ignore=ignore), configured_url
+    assert settings.path is not None
+    return DocumentSource(path=config_path.parent / settings.path, ignore=ignore), configured_url
 
 
 INT64 = range(-(2**63), 2**63)
@@ -317,8 +276,11 @@ def _check_integers(value: Any, where: str, key: tuple[str, ...]) -> None:
         raise ConfigError(f'{where}: key "{".".join(key)}": integer out of 64-bit range')
 
 
-def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) -> Config:
-    """Validate the text of a checks.toml. ``path`` is only used to name the file in messages."""
+def parse_config(
+    text: str, path: Path, env: Mapping[str, str] | None = None, document: str | None = None
+) -> Config:
+    """Validate the text of a checks.toml. ``path`` names the file in messages (and a relative
+    [document] path is relative to it); ``document`` is ``--document``, a path or a URL."""
     env = os.environ if env is None else env
     where = path.name
     try:
@@ -330,12 +292,13 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
     except ValueError as exc:  # tomllib lets int()'s 4300-digit limit escape undecorated
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
     _check_integers(data, where, ())
-    unknown = sorted(set(data) - {"settings", "issues", "check"})
+    unknown = sorted(set(data) - {"settings", "issues", "document", "check"})
     if unknown:
         raise ConfigError(
             f'{where}: unknown key "{unknown[0]}" at top level '
-            "(expected [settings], [issues] and [[check]] tables)"
+            "(expected [settings], [issues], [document] and [[check]] tables)"
         )
+    source, configured_url = document_source(data.get("document"), path, where, document)
     settings_raw = data.get("settings", {})
     issues_raw = data.get("issues", {})
     checks_raw = data.get("check", [])
@@ -370,7 +333,7 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
                 )
             disabled.append(ident)
         else:
-            check = _load_check(raw, index, types, where)
+            check = _load_check(raw, index, types, where, source, configured_url)
             ident = check.id
             checks.append(check)
         if ident in seen:
@@ -383,14 +346,17 @@ def parse_config(text: str, path: Path, env: Mapping[str, str] | None = None) ->
         checks=tuple(checks),
         raw_text=text,
         disabled_ids=tuple(disabled),
+        document=source,
     )
 
 
-def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
+def load_config(
+    path: Path, env: Mapping[str, str] | None = None, document: str | None = None
+) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return parse_config(text, path, env)
+    return parse_config(text, path, env, document)

@@ -8,9 +8,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from checker.engine.config import Settings
 from checker.engine.model import CheckError
-from checker.net.http import HttpClient
+from checker.engine.settings import Settings
+from checker.engine.sharing import HostLimits, RequestKey, RequestMemo
 
 T = TypeVar("T")
 
@@ -21,10 +21,15 @@ class Services:
 
     settings: Settings
     env: Mapping[str, str]
-    http: HttpClient
+    memo: RequestMemo = field(init=False)
+    limits: HostLimits = field(init=False)
     _cache: dict[str, Any] = field(default_factory=dict)
     _locks: dict[str, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.memo = RequestMemo(enabled=self.settings.share_requests)
+        self.limits = HostLimits(self.settings.per_host)
 
     def shared(self, key: str, factory: Callable[[], T], *, deadline: float | None = None) -> T:
         """Build a value once per run (a client, a bootstrap file) and hand it to every check.
@@ -56,15 +61,13 @@ class Services:
 class CheckContext:
     services: Services
     deadline: float
-    check_id: str = ""
+    # Requests started before this (time.monotonic()) are not reused: a retry or the look
+    # that confirms a drift asks again, together with the checks looking again with it.
+    fresh_after: float = float("-inf")
 
     @property
     def settings(self) -> Settings:
         return self.services.settings
-
-    @property
-    def http(self) -> HttpClient:
-        return self.services.http
 
     @property
     def env(self) -> Mapping[str, str]:
@@ -77,13 +80,23 @@ class CheckContext:
         """Timeout for one network call: never past this attempt's deadline."""
         return max(0.05, min(self.settings.timeout, self.remaining()))
 
+    def once(
+        self, key: RequestKey, host: str, fetch: Callable[[], T], *, deadline: float | None = None
+    ) -> T:
+        """Ask ``key`` of ``host`` once per run (see :mod:`checker.engine.sharing`): the
+        request itself holds one of the host's ``per_host`` slots."""
+        until = self.deadline if deadline is None else min(deadline, self.deadline)
+
+        def ask() -> T:
+            with self.services.limits.slot(host, until):
+                return fetch()
+
+        return self.services.memo.once(key, ask, fresh_after=self.fresh_after, deadline=until)
+
+    def credential(self, secret: str | None) -> str:
+        """A digest standing for ``secret`` in a :class:`RequestKey` (never the secret)."""
+        return self.services.memo.credential(secret)
+
 
 def make_services(settings: Settings, env: Mapping[str, str]) -> Services:
-    from checker import __version__
-
-    http = HttpClient(
-        user_agent=f"infra-checker/{__version__}",
-        max_bytes=settings.max_response_bytes,
-        pool_size=settings.concurrency,
-    )
-    return Services(settings=settings, env=env, http=http)
+    return Services(settings=settings, env=env)

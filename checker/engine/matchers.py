@@ -90,6 +90,12 @@ class Matcher(BaseModel):
         return sorted(out)
 
 
+def must_exist() -> dict[str, Matcher]:
+    """The default expectation of most check types: the thing is there (a fresh dict, to add
+    the type's other defaults to)."""
+    return {"exists": Matcher(equals=True)}
+
+
 def coerce(value: Any) -> Matcher:
     """Accept ``expect.field = <scalar>`` as shorthand for ``{ equals = <scalar> }``."""
     if isinstance(value, Matcher):

@@ -98,6 +98,91 @@ class Unverifiable(Exception):
         self.evidence = evidence
 
 
+class DocumentState(str, enum.Enum):
+    """How a check's sentence stands in the document that was read this run."""
+
+    STATES = "states"
+    CHANGED = "changed"
+    NO_SECTION = "no-section"
+    UNREADABLE = "unreadable"
+    UNBOUND = "unbound"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class DocumentBinding:
+    """A check's quote, and what the document's section says now (outside text)."""
+
+    state: DocumentState
+    anchor: str = ""
+    quote: str = ""
+    section: str = ""
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {
+            "state": self.state.value,
+            "anchor": self.anchor,
+            "quote": self.quote,
+            "section": self.section,
+        }
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    """A checkable mention of the document that no check covers."""
+
+    kind: str
+    value: str
+    anchor: str
+    suggestion: str
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {
+            "kind": self.kind,
+            "value": self.value,
+            "anchor": self.anchor,
+            "suggestion": self.suggestion,
+        }
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    """The document read this run: where from, which bytes, and what of it is checked."""
+
+    source: str
+    read_at: datetime
+    sha256: str | None = None
+    error: str | None = None
+    checks_bound: int = 0
+    checks_unbound: int = 0
+    uncovered: tuple[Uncovered, ...] = ()
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {
+            "source": self.source,
+            "sha256": self.sha256,
+            "read_at": self.read_at.isoformat(),
+            "error": self.error,
+            "checks_bound": self.checks_bound,
+            "checks_unbound": self.checks_unbound,
+            "uncovered": [u.to_json() for u in self.uncovered],
+        }
+
+
+@dataclass(frozen=True)
+class Look:
+    """One attempt of a check: what it concluded and the evidence it saw then. A result keeps
+    every look (the errors retried, the drift a second look confirmed or not), in order."""
+
+    status: Status
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+    duration_s: float = 0.0
+    started_at: datetime | None = None  # when the look began (UTC), for the audit bundle
+
+
 @dataclass(frozen=True)
 class Result:
     """The verdict on one documented fact."""
@@ -114,6 +199,8 @@ class Result:
     duration_s: float = 0.0
     attempts: int = 1
     tags: tuple[str, ...] = ()
+    looks: tuple[Look, ...] = ()
+    document: DocumentBinding | None = None
 
     def to_json(self, *, include_raw: bool = False) -> dict[str, JSONValue]:
         return {
@@ -129,4 +216,5 @@ class Result:
             "attempts": self.attempts,
             "doc": self.doc,
             "tags": list(self.tags),
+            "document": None if self.document is None else self.document.to_json(),
         }

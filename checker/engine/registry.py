@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from checker.engine.matchers import Matcher
+
 if TYPE_CHECKING:
     from checker.engine.context import CheckContext
     from checker.engine.model import Observation
@@ -47,7 +49,7 @@ class CheckType(Generic[P]):
     params: type[P]
     observe: Callable[[P, CheckContext], Observation]
     fields: Mapping[str, str]
-    default_expect: Callable[[P], Mapping[str, Any]] = field(default=lambda _params: {})
+    default_expect: Callable[[P], Mapping[str, Matcher]] = field(default=lambda _params: {})
     # Fields that change with the clock alone ("days_left"), each mapped to the stable field it
     # is computed from ("expires"): a drift issue is rewritten when the fact moves, not nightly.
     clock_fields: Mapping[str, str] = field(default_factory=dict)
@@ -55,10 +57,6 @@ class CheckType(Generic[P]):
     def __post_init__(self) -> None:
         if not TYPE_NAME.match(self.name):
             raise ValueError(f"check type name {self.name!r} is not of the form family.what")
-
-    @property
-    def family(self) -> str:
-        return self.name.split(".", 1)[0]
 
 
 class RegistryError(Exception):
@@ -75,8 +73,24 @@ def _types_in(obj: Any, origin: str) -> Iterable[CheckType[Any]]:
 
 @cache
 def registry() -> Mapping[str, CheckType[Any]]:
-    """All known check types by name; built-ins win over plugins of the same name."""
+    """All known check types by name. A name registered twice (a plugin taking a built-in's
+    name, or another plugin's) is an error: a check must not silently change what it runs."""
     found: dict[str, CheckType[Any]] = {}
+    origins: dict[str, str] = {}
+
+    def add(types: Iterable[CheckType[Any]], origin: str) -> None:
+        for check_type in types:
+            if check_type.name in found:
+                raise RegistryError(
+                    f"{origin} registers check type {check_type.name!r}, which "
+                    f"{origins[check_type.name]} already provides; rename one of them"
+                )
+            found[check_type.name] = check_type
+            origins[check_type.name] = origin
+
+    for module_name in BUILTIN_MODULES:
+        module = importlib.import_module(module_name)
+        add(_types_in(module.CHECK_TYPES, module_name), f"built-in {module_name}")
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
             loaded = ep.load()
@@ -84,10 +98,5 @@ def registry() -> Mapping[str, CheckType[Any]]:
             raise RegistryError(
                 f"check plugin {ep.name!r} ({ep.value}) failed to load: {exc}"
             ) from exc
-        for check_type in _types_in(loaded, f"entry point {ep.name!r}"):
-            found[check_type.name] = check_type
-    for module_name in BUILTIN_MODULES:
-        module = importlib.import_module(module_name)
-        for check_type in _types_in(module.CHECK_TYPES, module_name):
-            found[check_type.name] = check_type
+        add(_types_in(loaded, f"entry point {ep.name!r}"), f"check plugin {ep.name!r}")
     return dict(sorted(found.items()))

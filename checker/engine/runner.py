@@ -1,12 +1,17 @@
-"""Run every check concurrently, each under a hard deadline, and judge what it observed.
+"""Run every check concurrently, each within one deadline, and judge what it observed.
 
 Three rules keep verdicts honest when the network is not:
 - an ``error`` is retried with backoff (bounded; a service's ``Retry-After`` is honoured up to
   ``max_retry_wait``), so one dropped packet does not fail the night;
 - a ``drift`` is confirmed by looking once more after ``confirm_delay``: a fact seen only once
   as different is not reported as drift;
-- an attempt still running at ``timeout`` is abandoned as ``error`` and the run goes on: a check
-  is never allowed to hold the run hostage (its thread is a daemon and dies with the process).
+- everything one check does (every attempt, each at most ``timeout``, the backoff and
+  ``Retry-After`` waits, the second look) ends within ``check_deadline``: an attempt still
+  running at its end is abandoned as ``error`` (its thread is a daemon and dies with the
+  process), and a retry or a second look that cannot start in time is not started.
+
+A retry and a second look ask every request again (shared with the checks looking again at
+the same time, see :mod:`checker.engine.sharing`); a result keeps the evidence of every look.
 """
 
 from __future__ import annotations
@@ -21,11 +26,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from checker.engine.config import CheckConfig, Settings
+from checker.engine.config import CheckConfig
 from checker.engine.context import CheckContext, Services
 from checker.engine.matchers import show
 from checker.engine.model import (
     CheckError,
+    DocumentSummary,
+    Look,
     Observation,
     Result,
     Status,
@@ -33,7 +40,12 @@ from checker.engine.model import (
     utcnow,
 )
 from checker.engine.redaction import redact
+from checker.engine.settings import Settings
+from checker.errors import ExitCode
 
+# An attempt needs at least this long to be worth starting (a retry that cannot start in time
+# is not started).
+MIN_LOOK_S = 0.5
 ProgressCallback = Callable[[Result, int, int], None]
 Sleep = Callable[[float], None]
 
@@ -43,6 +55,7 @@ class RunReport:
     started_at: datetime
     duration_s: float
     results: tuple[Result, ...]
+    document: DocumentSummary | None = None
 
     def summary(self) -> dict[str, int]:
         counts = {status.value: 0 for status in Status}
@@ -50,14 +63,14 @@ class RunReport:
             counts[result.status.value] += 1
         return counts
 
-    def exit_code(self) -> int:
-        """0 clean (unverifiable allowed), 1 drift, 3 no drift but errors."""
+    def exit_code(self) -> ExitCode:
+        """OK clean (unverifiable allowed), DRIFT, ERRORS when no drift but errors."""
         statuses = {r.status for r in self.results}
         if Status.DRIFT in statuses:
-            return 1
+            return ExitCode.DRIFT
         if Status.ERROR in statuses:
-            return 3
-        return 0
+            return ExitCode.ERRORS
+        return ExitCode.OK
 
 
 def judge(check: CheckConfig, observation: Observation) -> tuple[Status, str]:
@@ -150,9 +163,14 @@ def _scrubbed(attempt: _Attempt) -> _Attempt:
     return replace(attempt, message=_scrub(attempt.message), observed=observed, evidence=evidence)
 
 
-def _attempt_with_deadline(check: CheckConfig, services: Services) -> _Attempt:
-    timeout = services.settings.timeout
-    ctx = CheckContext(services=services, deadline=time.monotonic() + timeout, check_id=check.id)
+def _attempt_with_deadline(
+    check: CheckConfig, services: Services, budget: float, fresh_after: float
+) -> _Attempt:
+    ctx = CheckContext(
+        services=services,
+        deadline=time.monotonic() + budget,
+        fresh_after=fresh_after,
+    )
     box: list[_Attempt] = []
     worker = threading.Thread(
         target=lambda: box.append(_scrubbed(_observe(check, ctx))),
@@ -160,47 +178,115 @@ def _attempt_with_deadline(check: CheckConfig, services: Services) -> _Attempt:
         daemon=True,
     )
     worker.start()
-    worker.join(timeout)
+    worker.join(budget)
     if box:
         return box[0]
-    return _Attempt(Status.ERROR, f"timed out after {timeout:g} s", None, ())
+    return _Attempt(Status.ERROR, f"timed out after {budget:.3g} s", None, ())
+
+
+def _end_margin(settings: Settings) -> float:
+    """Time kept back from ``check_deadline`` for the run's own work (start-up, judging, the
+    report), so a run whose checks all start at once is over within ``check_deadline``."""
+    return min(2.0, 0.05 * settings.check_deadline)
 
 
 def run_one(check: CheckConfig, services: Services, sleep: Sleep = time.sleep) -> Result:
+    """Look, retry errors, confirm drift: everything within ``settings.check_deadline``."""
     settings: Settings = services.settings
     started = time.monotonic()
-    attempts = 0
-    confirming = False
+    deadline = started + settings.check_deadline - _end_margin(settings)
+    looks: list[Look] = []
+    fresh_after = float("-inf")  # the first look may use any answer already got this run
+    stopped = ""
     while True:
-        attempts += 1
-        attempt = _attempt_with_deadline(check, services)
-        if attempt.status is Status.ERROR and attempts <= settings.retries:
-            wait = settings.retry_backoff * (2 ** (attempts - 1))
+        look_started, look_at = time.monotonic(), utcnow()
+        budget = max(0.05, min(settings.timeout, deadline - look_started))
+        attempt = _attempt_with_deadline(check, services, budget, fresh_after)
+        looks.append(
+            Look(
+                attempt.status,
+                attempt.message,
+                attempt.evidence,
+                time.monotonic() - look_started,
+                look_at,
+            )
+        )
+        fresh_after = time.monotonic()  # the next look asks again
+        left = deadline - fresh_after
+        if attempt.status is Status.ERROR and len(looks) <= settings.retries:
+            wait = settings.retry_backoff * (2 ** (len(looks) - 1))
             if attempt.retry_after is not None:
+                asked = f"the service asked to retry after {attempt.retry_after:.0f} s"
                 if attempt.retry_after > settings.max_retry_wait:
+                    stopped = f"{asked}, more than max_retry_wait {settings.max_retry_wait:g} s"
+                    break
+                if attempt.retry_after + MIN_LOOK_S > left:
+                    stopped = f"{asked}, more than the {max(0.0, left):.0f} s left of " + (
+                        f"check_deadline {settings.check_deadline:g} s"
+                    )
                     break
                 wait = max(wait, attempt.retry_after)
+            if wait + MIN_LOOK_S > left:
+                stopped = (
+                    f"no time left for another within check_deadline {settings.check_deadline:g} s"
+                )
+                break
             sleep(wait)
             continue
-        if attempt.status is Status.DRIFT and not confirming:
-            confirming = True
+        if _unconfirmed(looks):
+            if settings.confirm_delay + MIN_LOOK_S > left:
+                attempt = replace(
+                    attempt,
+                    status=Status.ERROR,
+                    message=f"{attempt.message}; seen once, not confirmed: no time left for a "
+                    f"second look within check_deadline {settings.check_deadline:g} s",
+                )
+                break
             sleep(settings.confirm_delay)
             continue
         break
+    took = time.monotonic() - started
+    message = attempt.message
+    if attempt.status is Status.ERROR and (len(looks) > 1 or stopped):
+        tally = f"{len(looks)} attempt{'s' if len(looks) > 1 else ''} in {took:.1f} s"
+        message = f"{message} ({tally}{'; ' + stopped if stopped else ''})"
     return Result(
         id=check.id,
         type=check.type,
         status=attempt.status,
-        message=attempt.message,
+        message=message,
         description=check.description,
         doc=check.doc,
         expected=check.expected_json(),
         observed=attempt.observed,
         evidence=attempt.evidence,
-        duration_s=time.monotonic() - started,
-        attempts=attempts,
+        duration_s=took,
+        attempts=len(looks),
         tags=check.tags,
+        looks=tuple(looks),
     )
+
+
+def _unconfirmed(looks: list[Look]) -> bool:
+    """A drift seen for the first time (not a second look already): it needs confirming."""
+    return looks[-1].status is Status.DRIFT and all(
+        look.status is not Status.DRIFT for look in looks[:-1]
+    )
+
+
+def _interleaved(checks: Sequence[CheckConfig]) -> list[int]:
+    """Start order: one check of each type in turn, so a run's first workers do not all wait
+    for the same service's ``per_host`` slots while the others sit idle."""
+    queues: dict[str, list[int]] = {}
+    for index, check in enumerate(checks):
+        queues.setdefault(check.type, []).append(index)
+    order: list[int] = []
+    while queues:
+        for name in list(queues):
+            order.append(queues[name].pop(0))
+            if not queues[name]:
+                del queues[name]
+    return order
 
 
 def run_checks(
@@ -227,7 +313,7 @@ def run_checks(
                 on_result(result, done, len(checks))
 
     with ThreadPoolExecutor(max_workers=services.settings.concurrency) as pool:
-        for future in [pool.submit(work, i) for i in range(len(checks))]:
+        for future in [pool.submit(work, i) for i in _interleaved(checks)]:
             future.result()
     final = tuple(r for r in results if r is not None)
     return RunReport(started_at=started_at, duration_s=time.monotonic() - started, results=final)

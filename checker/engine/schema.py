@@ -5,22 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from checker.engine.config import Settings
+from checker.engine.header import REQUIRED, CheckHeader
 from checker.engine.matchers import Matcher
 from checker.engine.registry import registry
-from checker.outputs.issues.settings import IssueSettings
+from checker.engine.settings import DocumentSettings, IssueSettings, Settings
 
-COMMON_PROPERTIES: dict[str, Any] = {
-    "id": {
-        "type": "string",
-        "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
-        "description": "stable kebab-case id; the identity of the check's drift issue",
-    },
-    "description": {"type": "string", "description": "the documented fact, in one sentence"},
-    "doc": {"type": "string", "description": "where the fact is documented"},
-    "tags": {"type": "array", "items": {"type": "string"}},
-    "enabled": {"type": "boolean", "default": True},
-}
+# The keys every check has, from the model that validates them.
+COMMON_PROPERTIES: dict[str, Any] = CheckHeader.model_json_schema()["properties"]
 
 
 def _check_schema(name: str) -> dict[str, Any]:
@@ -40,7 +31,7 @@ def _check_schema(name: str) -> dict[str, Any]:
         "title": name,
         "description": check_type.summary,
         "additionalProperties": False,
-        "required": ["id", "type", "description", *params.get("required", [])],
+        "required": [*REQUIRED, *params.get("required", [])],
         "properties": {
             **COMMON_PROPERTIES,
             "type": {"const": name},
@@ -49,6 +40,13 @@ def _check_schema(name: str) -> dict[str, Any]:
         },
         "$defs": defs,
     }
+
+
+def _document_schema() -> dict[str, Any]:
+    """[document] needs exactly one of path and url: say so, as the model's validator does."""
+    schema = DocumentSettings.model_json_schema()
+    schema["oneOf"] = [{"required": ["path"]}, {"required": ["url"]}]
+    return schema
 
 
 def config_schema() -> dict[str, Any]:
@@ -68,6 +66,7 @@ def config_schema() -> dict[str, Any]:
         "properties": {
             "settings": settings,
             "issues": IssueSettings.model_json_schema(),
+            "document": _document_schema(),
             "check": {"type": "array", "items": {"oneOf": variants}},
         },
         "$defs": defs,

@@ -2,8 +2,9 @@
 
 Resolvers come from ``endpoints.dns_resolvers`` (``ip[:port]``) or the system configuration.
 Each try has a short timeout and the whole lookup a lifetime that ends before the check's
-deadline; dnspython retries a truncated UDP answer over TCP by itself. Nothing is cached, so
-the look that confirms a drift is a fresh one.
+deadline; dnspython retries a truncated UDP answer over TCP by itself. dnspython caches
+nothing; the run's memo asks each question once (a retry or the look that confirms a drift
+asks again: see :mod:`checker.engine.sharing`).
 
 NXDOMAIN and "no answer" are definite facts (the name or record does not exist); SERVFAIL,
 REFUSED, timeouts and "no nameserver could answer" mean we could not look. A true NXDOMAIN
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from checker.engine.context import CheckContext
 from checker.engine.model import CheckError, Evidence
+from checker.engine.sharing import RequestKey
 
 if TYPE_CHECKING:
     import dns.resolver
@@ -83,6 +85,26 @@ def _ask(
             continue  # a lost packet: try another round while time remains
 
 
+def _ask_once(
+    ctx: CheckContext,
+    resolver: dns.resolver.Resolver,
+    qname: Any,
+    rdtype: str,
+    deadline: float,
+    per_try: float,
+) -> dns.resolver.Answer | None:
+    """:func:`_ask`, asked once per run for the same resolvers, name and type: the answer, or
+    the NXDOMAIN / no-answer / failure, is shared with every check asking the same."""
+    servers = server_names(resolver)
+    key = RequestKey("DNS", rdtype, f"{qname.to_text()} via {servers}")
+    return ctx.once(
+        key,
+        f"DNS {servers}",
+        lambda: _ask(resolver, qname, rdtype, deadline, per_try),
+        deadline=deadline,
+    )
+
+
 def server_names(resolver: dns.resolver.Resolver) -> str:
     names = [
         f"{getattr(ns, 'address', ns)}:{getattr(ns, 'port', 53)}" for ns in resolver.nameservers
@@ -115,10 +137,10 @@ def resolve(name: str, rdtype: str, ctx: CheckContext, *, follow_cname: bool = T
     source = f"DNS {name} {rdtype} via {server_names(resolver)}"
     qname = dns.name.from_text(name)  # absolute: no search-list suffixes
     try:
-        answer = _ask(resolver, qname, rdtype, deadline, per_try)
+        answer = _ask_once(ctx, resolver, qname, rdtype, deadline, per_try)
     except dns.resolver.NXDOMAIN as exc:
         if not _has_soa(exc):
-            _check_resolver_knows_tld(resolver, qname, source, deadline, per_try)
+            _check_resolver_knows_tld(ctx, resolver, qname, source, deadline, per_try)
         return _absent(name, rdtype, source, "NXDOMAIN: the name does not exist")
     except dns.resolver.NoAnswer:
         return _absent(name, rdtype, source, f"NOERROR, no {rdtype} records for the name")
@@ -154,7 +176,12 @@ def _has_soa(exc: dns.resolver.NXDOMAIN) -> bool:
 
 
 def _check_resolver_knows_tld(
-    resolver: dns.resolver.Resolver, qname: Any, source: str, deadline: float, per_try: float
+    ctx: CheckContext,
+    resolver: dns.resolver.Resolver,
+    qname: Any,
+    source: str,
+    deadline: float,
+    per_try: float,
 ) -> None:
     """Raise CheckError unless the resolver confirms the name's top-level domain exists."""
     import dns.exception
@@ -164,7 +191,7 @@ def _check_resolver_knows_tld(
     tld = dns.name.Name(qname.labels[-2:]) if len(qname.labels) > 2 else dns.name.root
     doubt = f"{source}: NXDOMAIN without the zone's SOA record"
     try:
-        known = _ask(resolver, tld, "SOA", deadline, per_try) is not None
+        known = _ask_once(ctx, resolver, tld, "SOA", deadline, per_try) is not None
     except dns.resolver.NoAnswer:
         known = True  # the TLD exists, it just holds no SOA at that name
     except dns.resolver.NXDOMAIN:

@@ -21,10 +21,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from checker.engine.model import CheckError, Evidence, Unverifiable
 from checker.engine.redaction import register_secret
-from checker.net.http import parse_retry_after, read_body, short_reason
+from checker.engine.sharing import RequestKey
+from checker.net.http import http_client, parse_retry_after, read_body, short_reason
 
 if TYPE_CHECKING:
     import requests
@@ -36,6 +38,14 @@ T = TypeVar("T")
 DEFAULT_HOST = "cloudresourcemanager.googleapis.com"
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform.read-only",)
 METADATA_IP = "169.254.169.254"
+# What Application Default Credentials read from the environment, here from ``ctx.env``.
+ENVIRONMENT = (
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "CLOUDSDK_CONFIG",
+    "NO_GCE_CHECK",
+    "GCE_METADATA_HOST",
+    "GCE_METADATA_IP",
+)
 HOW_TO = (
     "configure Application Default Credentials: in GitHub Actions, run "
     "google-github-actions/auth (workload identity federation) before infra-checker, which "
@@ -135,7 +145,7 @@ def _on_gce(ctx: CheckContext) -> bool:
 
     def probe() -> bool:
         try:
-            response = ctx.http.get(
+            response = http_client(ctx).get(
                 f"http://{host}/",
                 timeout=min(1.0, ctx.call_timeout()),
                 headers={"Metadata-Flavor": "Google"},
@@ -285,18 +295,19 @@ def projects_client(ctx: CheckContext) -> Any:
         from requests.adapters import HTTPAdapter
 
         found = find_credentials(ctx)
+        http = http_client(ctx)
         transport = ProjectsRestTransport(
             host=ctx.settings.endpoints.gcp or DEFAULT_HOST,
             credentials=found.credentials,
-            client_info=ClientInfo(user_agent=ctx.http.user_agent),  # type: ignore[no-untyped-call]
+            client_info=ClientInfo(user_agent=http.user_agent),  # type: ignore[no-untyped-call]
         )
         session = getattr(transport, "_session", None)  # an AuthorizedSession (requests)
         if session is not None and hasattr(session, "hooks"):
-            _share_http_rules(session, ctx.http.user_agent, ctx.http.max_bytes)
+            _share_http_rules(session, http.user_agent, http.max_bytes)
         auth_session = requests.Session()
         for prefix in ("http://", "https://"):
             auth_session.mount(prefix, HTTPAdapter(max_retries=0))
-        _share_http_rules(auth_session, ctx.http.user_agent, ctx.http.max_bytes)
+        _share_http_rules(auth_session, http.user_agent, http.max_bytes)
         api = resourcemanager_v3.ProjectsClient(transport=transport)
         return _Client(api, found, auth_session, threading.Lock())
 
@@ -305,6 +316,64 @@ def projects_client(ctx: CheckContext) -> Any:
     # Whatever a Google error later quotes, the access token we obtained stays out of it.
     register_secret(getattr(client.found.credentials, "token", None))
     return client.api
+
+
+def projects_evidence(source: str, projects: list[Any]) -> Evidence:
+    """The projects as Cloud Resource Manager's JSON, for auditors."""
+    from google.cloud.resourcemanager_v3 import Project
+
+    text = "\n".join(Project.to_json(p, use_integers_for_enums=False, indent=1) for p in projects)
+    return Evidence(
+        source=source, excerpt=text or "(no project)", raw=text, media_type="application/json"
+    )
+
+
+def api_endpoint(ctx: CheckContext) -> str:
+    """The Cloud Resource Manager URL asked: the endpoint override, or Google's."""
+    return ctx.settings.endpoints.gcp or f"https://{DEFAULT_HOST}"
+
+
+def get_project(ctx: CheckContext, name: str, source: str) -> tuple[Any | None, Evidence]:
+    """``projects.get``: the project and its evidence, or None with the 404's evidence."""
+    from google.api_core.exceptions import NotFound
+
+    client = projects_client(ctx)
+    try:
+        project = _once(
+            ctx,
+            f"/v3/{name}",
+            lambda: call(
+                source,
+                lambda: client.get_project(name=name, timeout=ctx.call_timeout(), retry=None),
+            ),
+        )
+    except NotFound as exc:
+        return None, Evidence(source=f"{source} -> 404", excerpt=exc.message)
+    return project, projects_evidence(source, [project])
+
+
+def search_projects(ctx: CheckContext, query: str, source: str, *, limit: int) -> list[Any]:
+    """``projects.search``: the first ``limit`` projects matching ``query``."""
+    client = projects_client(ctx)
+
+    def first_matches() -> list[Any]:
+        pager = client.search_projects(query=query, timeout=ctx.call_timeout(), retry=None)
+        found: list[Any] = []
+        for project in pager:  # further pages are fetched lazily: stop at a sane number
+            found.append(project)
+            if len(found) >= limit:
+                break
+        return found
+
+    return _once(ctx, f"/v3/projects:search?query={query}", lambda: call(source, first_matches))
+
+
+def _once(ctx: CheckContext, path: str, fetch: Callable[[], T]) -> T:
+    """One API call, asked once per run: a run finds one set of credentials, so the URL alone
+    names the request."""
+    endpoint = api_endpoint(ctx)
+    key = RequestKey("HTTP", "GET", f"{endpoint}{path}")
+    return ctx.once(key, urlsplit(endpoint).netloc or endpoint, fetch)
 
 
 def call(what: str, fn: Callable[[], T]) -> T:

@@ -11,29 +11,34 @@ PyGithub's defaults are wrong for us in three ways, so every client is built her
 - its default page size is 30; we ask for 100 to spend fewer calls.
 
 :func:`describe_failure` turns a PyGithub/requests exception into what happened (not found,
-rate limited with a wait, server error, ...) in words safe to show: never the token.
+rate limited with a wait, server error, ...) in words safe to show: never the token. The
+``github`` checks read GitHub through :func:`get_organization` and :func:`get_repository`:
+rate limits, 5xx, network failures and a redirect PyGithub will not follow (another host or
+scheme) are ``error`` (the runner retries them); a rejected token, a server that refuses
+anonymous callers (401 without a token) or a 403 that is not a rate limit is ``unverifiable``:
+we cannot look with what we have.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from checker.engine.model import CheckError, Evidence, Unverifiable
 from checker.engine.redaction import register_secret
-from checker.net.http import parse_retry_after
+from checker.engine.sharing import RequestKey
+from checker.net.http import USER_AGENT, parse_retry_after
 
 if TYPE_CHECKING:
     from github import Github
 
+    from checker.engine.context import CheckContext
+
 PER_PAGE = 100
-
-
-def user_agent() -> str:
-    from checker import __version__
-
-    return f"infra-checker/{__version__}"
 
 
 def token_from(env: Mapping[str, str]) -> str | None:
@@ -60,7 +65,7 @@ def build_github(
         # PyGithub insists on whole seconds: round down so a call never outlives the deadline
         # (the runner's hard deadline still covers the sub-second case).
         timeout=max(1, int(timeout)),
-        user_agent=user_agent(),
+        user_agent=USER_AGENT,
         per_page=PER_PAGE,
         retry=None,
         seconds_between_requests=None,
@@ -150,10 +155,82 @@ def describe_failure(exc: BaseException) -> GitHubFailure | None:
     if isinstance(exc, requests.Timeout):
         return GitHubFailure(Failure.NETWORK, None, "timed out")
     if isinstance(exc, requests.RequestException):
-        from checker.net.http import _short_reason
+        from checker.net.http import short_reason
 
-        return GitHubFailure(Failure.NETWORK, None, f"connection failed ({_short_reason(exc)})")
+        return GitHubFailure(Failure.NETWORK, None, f"connection failed ({short_reason(exc)})")
     if isinstance(exc, ValueError):
         # PyGithub decodes a JSON content type itself: a cut-off or garbage body lands here.
         return GitHubFailure(Failure.SERVER, None, "answered with a body that is not valid JSON")
     return None
+
+
+def _fetch(
+    ctx: CheckContext, path: str, required: str, get: Callable[[Any], Any]
+) -> tuple[dict[str, Any] | None, Evidence]:
+    """GET one object through PyGithub; None when GitHub says 404."""
+    base = ctx.settings.endpoints.github_api
+    token = token_from(ctx.env)
+    source = f"GET {base}{path}"
+    client = build_github(base, token, timeout=ctx.call_timeout())
+    # PyGithub makes one GET per call (following a same-host redirect itself): the call is
+    # the request, asked once per run for the same URL and token.
+    key = RequestKey("HTTP", "GET", f"{base}{path}", ctx.credential(token))
+    host = urlsplit(base).netloc
+    try:
+        data = ctx.once(key, host, lambda: get(client).raw_data)
+    except RuntimeError as exc:
+        if "redirected" not in str(exc):
+            raise
+        # PyGithub follows a 301 only on the same host and scheme (the token must not go
+        # elsewhere); its words name both ends, never the token.
+        raise CheckError(
+            f"{source}: the server answered with a redirect PyGithub will not follow ({exc})",
+            evidence=(Evidence(source=f"{source} -> HTTP 301", excerpt=str(exc)),),
+        ) from None
+    except Exception as exc:
+        failure = describe_failure(exc)
+        if failure is None:
+            raise
+        evidence = Evidence(source=f"{source} -> {failure.message}", excerpt=failure.message)
+        if failure.retry_after is not None:
+            ctx.services.limits.pause(host, failure.retry_after)
+        if failure.kind is Failure.NOT_FOUND:
+            return None, evidence
+        if failure.kind is Failure.UNAUTHORIZED:
+            reason = (
+                f"GitHub rejected GITHUB_TOKEN ({failure.message}); fix or unset it"
+                if token
+                else f"{base} refuses anonymous callers ({failure.message}); set GITHUB_TOKEN"
+            )
+            raise Unverifiable(reason, evidence=(evidence,)) from None
+        if failure.kind is Failure.FORBIDDEN:
+            who = "the token in GITHUB_TOKEN" if token else "an anonymous caller"
+            raise Unverifiable(
+                f"{path}: GitHub refuses {who} ({failure.message})", evidence=(evidence,)
+            ) from None
+        raise CheckError(
+            f"{source}: {failure.message}", retry_after=failure.retry_after, evidence=(evidence,)
+        ) from None
+    text = json.dumps(data, indent=1, sort_keys=True, default=str)
+    evidence = Evidence(
+        source=f"{source} -> HTTP 200",
+        excerpt=text[:2000],
+        raw=text,
+        media_type="application/json",
+    )
+    if not isinstance(data, dict) or not isinstance(data.get(required), str):
+        # PyGithub wraps a body that is not JSON as {"data": ...}: a proxy page, not GitHub.
+        raise CheckError(
+            f"{source} answered with something that is not GitHub JSON", evidence=(evidence,)
+        )
+    return data, evidence
+
+
+def get_organization(ctx: CheckContext, org: str) -> tuple[dict[str, Any] | None, Evidence]:
+    """``GET /orgs/{org}``: its JSON, or None when GitHub says 404."""
+    return _fetch(ctx, f"/orgs/{org}", "login", lambda gh: gh.get_organization(org))
+
+
+def get_repository(ctx: CheckContext, repository: str) -> tuple[dict[str, Any] | None, Evidence]:
+    """``GET /repos/{owner}/{name}``: its JSON, or None when GitHub says 404."""
+    return _fetch(ctx, f"/repos/{repository}", "full_name", lambda gh: gh.get_repo(repository))

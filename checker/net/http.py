@@ -21,15 +21,22 @@ import threading
 import time
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from checker import __version__
 from checker.engine.model import CheckError, Evidence, utcnow
 from checker.engine.redaction import register_headers
+from checker.engine.sharing import RequestKey
 
 if TYPE_CHECKING:
     import requests
 
+    from checker.engine.context import CheckContext
+
 CHUNK = 64 * 1024
+USER_AGENT = f"infra-checker/{__version__}"
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -79,7 +86,7 @@ class HttpResponse:
     status: int
     headers: Mapping[str, str]
     body: bytes
-    fetched_at_iso: str
+    fetched_at: datetime
 
     @property
     def text(self) -> str:
@@ -147,6 +154,7 @@ class HttpResponse:
         media = self.headers.get("content-type", "application/octet-stream").split(";")[0]
         return Evidence(
             source=f"GET {self.url} -> HTTP {self.status}",
+            fetched_at=self.fetched_at,
             excerpt=self.text[:2000],
             raw=self.text,
             media_type=media,
@@ -257,6 +265,19 @@ class HttpClient:
 
         429 and 5xx raise :class:`CheckError` unless listed in ``accept_statuses``.
         """
+        return judge_status(
+            self.fetch(url, timeout=timeout, headers=headers, params=params), accept_statuses
+        )
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        timeout: float,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
+        """One GET, whatever its status; CheckError only when no answer came."""
         import requests
 
         register_headers(headers)  # a service may echo the credential back in its answer
@@ -273,12 +294,12 @@ class HttpClient:
                 left = timeout - (time.monotonic() - started)
                 body = read_body(resp, url, max_bytes=self.max_bytes, timeout=max(0.01, left))
                 lower_headers = {k.lower(): v for k, v in resp.headers.items()}
-                response = HttpResponse(
+                return HttpResponse(
                     url=resp.url,
                     status=resp.status_code,
                     headers=lower_headers,
                     body=body,
-                    fetched_at_iso=utcnow().isoformat(),
+                    fetched_at=utcnow(),
                 )
         except requests.Timeout:
             raise CheckError(f"{url}: timed out after {timeout:.1f} s") from None
@@ -286,17 +307,79 @@ class HttpClient:
             raise CheckError(f"{url}: connection failed ({short_reason(exc)})") from None
         except requests.RequestException as exc:
             raise CheckError(f"{url}: request failed ({short_reason(exc)})") from None
-        status = response.status
-        if status in accept_statuses:
-            return response
-        if status == 429 or status >= 500:
-            wait = parse_retry_after(response.headers)
-            what = "rate limited (HTTP 429)" if status == 429 else f"server error (HTTP {status})"
-            hint = f"; asked to retry after {wait:.0f} s" if wait is not None else ""
-            raise CheckError(
-                f"{url}: {what}{hint}", retry_after=wait, evidence=(response.evidence(),)
-            )
+
+
+def judge_status(response: HttpResponse, accept_statuses: Container[int] = ()) -> HttpResponse:
+    """429 and 5xx are failures to look (with the wait the service asked for), unless the
+    caller accepts them; every other status is the caller's to interpret."""
+    status = response.status
+    if status in accept_statuses or not (status == 429 or status >= 500):
         return response
+    wait = parse_retry_after(response.headers)
+    what = "rate limited (HTTP 429)" if status == 429 else f"server error (HTTP {status})"
+    hint = f"; asked to retry after {wait:.0f} s" if wait is not None else ""
+    raise CheckError(
+        f"{response.url}: {what}{hint}", retry_after=wait, evidence=(response.evidence(),)
+    )
+
+
+# Headers that carry who is asking: part of a request's identity, never shown.
+CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key"})
+
+
+class SharedHttp:
+    """One check's view of the run's :class:`HttpClient`: an identical GET (method, URL with
+    its query, headers and credentials) is made once per run and its answer shared; each
+    request holds one of its host's ``per_host`` slots, and a ``Retry-After`` pauses that
+    host for every check."""
+
+    def __init__(self, client: HttpClient, ctx: CheckContext) -> None:
+        self._client = client
+        self._ctx = ctx
+        self.user_agent = client.user_agent
+        self.max_bytes = client.max_bytes
+
+    def get(
+        self,
+        url: str,
+        *,
+        timeout: float,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        accept_statuses: Container[int] = (),
+    ) -> HttpResponse:
+        import requests
+
+        ctx = self._ctx
+        full = requests.Request("GET", url, params=params).prepare().url or url
+        identity = sorted((k.lower(), v) for k, v in (headers or {}).items())
+        key = RequestKey("HTTP", "GET", full, ctx.credential(json.dumps(identity)))
+        host = urlsplit(full).netloc
+
+        def ask() -> HttpResponse:
+            response = self._client.fetch(url, timeout=timeout, headers=headers, params=params)
+            wait = parse_retry_after(response.headers)
+            if wait is not None and (response.status == 429 or response.status >= 500):
+                ctx.services.limits.pause(host, wait)
+            return response
+
+        deadline = time.monotonic() + timeout
+        return judge_status(ctx.once(key, host, ask, deadline=deadline), accept_statuses)
+
+
+def http_client(ctx: CheckContext) -> SharedHttp:
+    """The run's one HTTP client (one connection pool), shared by every check, as this
+    check's view of it: identical requests are made once per run."""
+    settings = ctx.settings
+
+    def build() -> HttpClient:
+        return HttpClient(
+            user_agent=USER_AGENT,
+            max_bytes=settings.max_response_bytes,
+            pool_size=settings.concurrency,
+        )
+
+    return SharedHttp(ctx.services.shared("http", build), ctx)
 
 
 def short_reason(exc: BaseException) -> str:
@@ -322,6 +405,3 @@ def short_reason(exc: BaseException) -> str:
         if marker.lower() in str(exc).lower() or marker.lower() in text.lower():
             return marker.lower()
     return text[:200]
-
-
-_short_reason = short_reason  # the name other modules imported first

@@ -20,14 +20,14 @@ from typing import Any
 
 from checker.engine.context import CheckContext
 from checker.engine.model import CheckError, Evidence
-from checker.net.http import HttpResponse
+from checker.net.dates import parse_iso_date
+from checker.net.http import HttpResponse, http_client
 from checker.net.registration import (
     ContactBuilder,
     Contacts,
     Registration,
     merge_contacts,
     normalise_hosts,
-    parse_iso_date,
 )
 
 ACCEPT = {"Accept": "application/rdap+json, application/json;q=0.9"}
@@ -55,7 +55,9 @@ def base_url(domain: str, ctx: CheckContext, *, deadline: float) -> str | None:
 
 
 def _load_bootstrap(url: str, ctx: CheckContext, deadline: float) -> dict[str, str]:
-    response = ctx.http.get(url, timeout=_time_left(url, ctx, deadline, "IANA RDAP bootstrap"))
+    response = http_client(ctx).get(
+        url, timeout=_time_left(url, ctx, deadline, "IANA RDAP bootstrap")
+    )
     if response.status != 200:
         raise CheckError(
             f"IANA RDAP bootstrap {url} answered HTTP {response.status}",
@@ -97,7 +99,7 @@ def lookup(
             domain=domain, source=f"RDAP {url}", exists=False, evidence=(response.evidence(),)
         )
     data = _domain_object(response, url)
-    registrar = _entity_with_role(data.get("entities"), "registrar")
+    registrar = _registrar_entity(data)
     contacts = contacts_of(data)
     evidence = [_evidence(response, data)]
     if need_contacts and not contacts.complete:
@@ -111,7 +113,7 @@ def lookup(
         domain=domain,
         source=f"RDAP {url}",
         exists=True,
-        registrar=_vcard_text(registrar, "fn") if registrar else None,
+        registrar=_registrar_name(registrar) if registrar else None,
         iana_id=_iana_id(registrar) if registrar else None,
         expires=expires,
         unreadable_expiry=expiration if expires is None else None,
@@ -129,7 +131,7 @@ def _time_left(url: str, ctx: CheckContext, deadline: float, what: str = "RDAP")
 
 
 def _get(url: str, ctx: CheckContext, deadline: float) -> HttpResponse:
-    response = ctx.http.get(url, timeout=_time_left(url, ctx, deadline), headers=ACCEPT)
+    response = http_client(ctx).get(url, timeout=_time_left(url, ctx, deadline), headers=ACCEPT)
     if response.status == 404:
         _check_not_found(response)
     elif response.status != 200:
@@ -185,12 +187,18 @@ def _dicts(value: Any) -> Iterator[dict[str, Any]]:
         yield from (item for item in value if isinstance(item, dict))
 
 
+def _entities_with_role(entities: Any, role: str) -> list[dict[str, Any]]:
+    return [
+        entity
+        for entity in _dicts(entities)
+        if isinstance(entity.get("roles"), list)
+        and role in (str(r).lower() for r in entity["roles"])
+    ]
+
+
 def _entity_with_role(entities: Any, role: str) -> dict[str, Any] | None:
-    for entity in _dicts(entities):
-        roles = entity.get("roles")
-        if isinstance(roles, list) and role in (str(r).lower() for r in roles):
-            return entity
-    return None
+    found = _entities_with_role(entities, role)
+    return found[0] if found else None
 
 
 def _vcard(entity: dict[str, Any]) -> list[list[Any]]:
@@ -212,6 +220,30 @@ def _vcard_text(entity: dict[str, Any], name: str) -> str | None:
             text = _flatten(prop[3])
             return text or None
     return None
+
+
+def _registrar_entity(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The sponsoring registrar. Some objects list more than one entity with the role (a
+    registrar and its reseller, or a bare handle next to the full entity): prefer the one
+    ICANN identifies, then one that is named."""
+    found = _entities_with_role(data.get("entities"), "registrar")
+    ranked = sorted(found, key=lambda e: (_iana_id(e) is None, _registrar_name(e) is None))
+    return ranked[0] if ranked else None
+
+
+def _registrar_name(entity: dict[str, Any]) -> str | None:
+    """The vCard's ``fn``, else its ``org`` (some registrars' records carry only ``org``)."""
+    return _vcard_text(entity, "fn") or _vcard_text(entity, "org")
+
+
+def _restricted(entity: dict[str, Any]) -> bool:
+    """AFNIC's remark ``contact restricted publication: YES``: the values are stand-ins."""
+    for remark in _dicts(entity.get("remarks")):
+        if str(remark.get("type", "")).lower() == "contact restricted publication":
+            description = remark.get("description")
+            words = description if isinstance(description, list) else [description]
+            return any(str(word).strip().lower() == "yes" for word in words)
+    return False
 
 
 def _iana_id(entity: dict[str, Any]) -> int | None:
@@ -253,12 +285,17 @@ def _related_link(data: dict[str, Any], registrar: dict[str, Any] | None) -> str
 
 def contacts_of(data: dict[str, Any]) -> Contacts:
     builder = ContactBuilder()
-    for role in CONTACT_ROLES:
-        entity = _entity_with_role(data.get("entities"), role)
-        if entity is None:
-            continue
+    # A domain may have several contacts of one role (AFNIC: two technical contacts).
+    for role, entity in (
+        (wanted, entity)
+        for wanted in CONTACT_ROLES
+        for entity in _entities_with_role(data.get("entities"), wanted)
+    ):
         label = ROLE_LABEL[role]
         builder.published = True
+        if _restricted(entity):
+            builder.hidden(f"{label} Contact", f"{label}: contact restricted publication")
+            continue
         emails = [prop for prop in _vcard(entity) if prop[0] == "email"]
         proxied = [builder.email(f"{label} Email", _flatten(prop[3])) for prop in emails]
         if not emails:
@@ -298,10 +335,10 @@ def _evidence(response: HttpResponse, data: dict[str, Any]) -> Evidence:
         for key in ("ldhName", "status", "events", "nameservers", "redacted")
         if key in data
     }
-    registrar = _entity_with_role(data.get("entities"), "registrar")
+    registrar = _registrar_entity(data)
     if registrar is not None:
         relevant["registrar"] = {
-            "fn": _vcard_text(registrar, "fn"),
+            "fn": _registrar_name(registrar),
             "publicIds": registrar.get("publicIds"),
         }
     contacts = [

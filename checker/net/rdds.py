@@ -7,7 +7,8 @@ verdicts. Only when neither can answer is the result an error, naming both failu
 
 An RDAP "not found" is confirmed with WHOIS when it can answer in time: RFC-following servers
 also say 404 for zones they do not serve, and aggregators for TLDs they cannot route, so a
-404 alone would make a wrong base URL look like a lapsed domain.
+404 alone would make a wrong base URL look like a lapsed domain. A WHOIS record that cannot
+be read then makes the check an error, never "not registered".
 """
 
 from __future__ import annotations
@@ -60,6 +61,13 @@ def _confirm_absence(absent: Registration, ctx: CheckContext, need_contacts: boo
         other = whois_client.lookup(
             absent.domain, ctx, need_contacts=need_contacts, deadline=deadline
         )
+    except whois_client.UnreadableRecord as exc:
+        # WHOIS has a record: RDAP's 404 is that server's blind spot, not an absence.
+        raise CheckError(
+            f"{absent.source} said not found, but WHOIS answered with a record that could not "
+            f"be read: {exc.message}",
+            evidence=(*absent.evidence, *exc.evidence),
+        ) from None
     except (CheckError, Unverifiable) as exc:
         why = exc.message if isinstance(exc, CheckError) else exc.reason
         note = Evidence(source="WHOIS", excerpt=f"could not confirm RDAP's not-found: {why}")

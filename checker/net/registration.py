@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from checker.engine.model import Evidence
 
@@ -25,8 +25,11 @@ REDACTION_MARKERS = (
     "not disclosed",
     "data protected",
     "withheld",
-    "gdpr masked",
+    "gdpr",
     "non-public data",
+    "not shown",
+    "hidden upon",
+    "hidden by",
 )
 # A privacy/proxy service stands in for the real contact: the documented one cannot be seen.
 # Real placeholders: "Registration Private" / "Domains By Proxy, LLC" (GoDaddy), "Statutory
@@ -47,34 +50,32 @@ PROXY_MARKERS = (
     "whois agent",
     "protection service",
     "anonymi",
+    "identity protect",
     "masked",
     "masking",
     "on behalf of",
+    "ano nymous",  # AFNIC's stand-in for a contact with restricted publication
+)
+# A host name: labels of letters, digits and hyphens, and a top-level label that starts with a
+# letter (so "192.0.2.1", "-", "creation" and "(185.36.4.253)" are not hosts).
+HOST = re.compile(
+    r"^(?=.{3,253}$)(?:[a-z0-9_](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$"
 )
 
 
-def normalise_host(name: str) -> str:
-    """``NS1.Example.COM. 192.0.2.1`` -> ``ns1.example.com`` (WHOIS puts glue after names)."""
-    first = name.strip().split()[0] if name.strip() else ""
-    return first.rstrip(".").lower()
+def normalise_host(line: str) -> str | None:
+    """``NS1.Example.COM. 192.0.2.1`` or ``- ns1.example.com`` -> ``ns1.example.com`` (WHOIS
+    puts glue after names and bullets before them); None when the line names no host."""
+    words = line.strip().lstrip("-*\u2022 \t").split()
+    first = words[0].rstrip(".").lower() if words else ""
+    return first if HOST.match(first) else None
 
 
 def normalise_hosts(names: Iterable[str]) -> tuple[str, ...]:
-    return tuple(sorted({h for h in (normalise_host(n) for n in names) if h}))
-
-
-def as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-
-
-def parse_iso_date(text: str) -> datetime | None:
-    """RDAP event dates are RFC 3339; servers add fractions of any length or omit the zone
-    (Python 3.10's ``fromisoformat`` only takes 3 or 6 fraction digits: drop them)."""
-    cleaned = re.sub(r"\.\d+", "", text.strip()).replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        return as_utc(datetime.fromisoformat(cleaned))
-    except ValueError:
-        return None
+    """Host names, one per line of each value (python-whois returns a whole nameserver block
+    as one multi-line string); words that are not host names are dropped."""
+    lines = (line for name in names for line in name.splitlines())
+    return tuple(sorted({h for h in map(normalise_host, lines) if h}))
 
 
 def is_redaction(value: str) -> bool:

@@ -13,6 +13,7 @@ loopback world), so no discovery is done then.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import socket
 import time
@@ -23,14 +24,15 @@ from typing import Any
 
 from checker.engine.context import CheckContext
 from checker.engine.model import CheckError, Evidence, Unverifiable, utcnow
+from checker.engine.sharing import RequestKey
+from checker.net.dates import as_utc, parse_iso_date
 from checker.net.registration import (
     ContactBuilder,
     Contacts,
     Registration,
-    as_utc,
     merge_contacts,
+    normalise_host,
     normalise_hosts,
-    parse_iso_date,
 )
 
 IANA_SERVER = "whois.iana.org"
@@ -48,7 +50,8 @@ RATE_LIMITED = re.compile(
 NOT_FOUND = re.compile(
     r"^\s*%?\s*(?:NOT FOUND|No match(?:es)?(?: for)?\b|Domain not found|No Data Found"
     r"|No entries found|No Object Found|The queried object does not exist"
-    r"|Status:\s*(?:free|available))",
+    r"|No such domain|Object does not exist|The domain has not been registered"
+    r"|Domain Status:\s*No Object Found|Status:\s*(?:free|available))",
     re.I | re.M,
 )
 MAX_DROPPED_DATES = 5
@@ -59,14 +62,54 @@ IANA_REFER = re.compile(r"^\s*(?:refer|whois):\s*(\S+)\s*$", re.I | re.M)
 CONTACT_LINE = re.compile(
     r"^\s*(Registrant|Admin|Tech)\s+(Email|Organization|Name)\s*:[ \t]*(.*?)\s*$", re.I | re.M
 )
+# The widely used labels python-whois's per-TLD parsers miss on some registries' layouts. They
+# are read here, in this one place, only for what python-whois did not find.
+OBJECT_START = re.compile(r"^[ \t]*(?:Domain Name|Server Name):[ \t]*(\S+)[ \t]*$", re.I | re.M)
+REGISTRAR_LINE = re.compile(
+    r"^[ \t]*(?:Sponsoring )?Registrar(?: Name)?:[ \t]*(\S.*?)[ \t]*$", re.I | re.M
+)
+REGISTRAR_BLOCK = re.compile(  # "[Registrar]" (NIC.LV) or "Registrar:" heading, then "Name:"
+    r"^[ \t]*\[?Registrar\]?:?[ \t]*\n(?:[ \t]*\S.*\n){0,8}?[ \t]*(?:Name|Organi[sz]ation):"
+    r"[ \t]*(\S.*?)[ \t]*$",
+    re.I | re.M,
+)
+REGISTRAR_NEXT = re.compile(  # Nominet: "Registrar:" then the name on the next, indented line
+    r"^[ \t]*Registrar:[ \t]*\n[ \t]+(\S.*?)[ \t]*$", re.I | re.M
+)
+DOMAIN_LINE = re.compile(r"^[ \t]*Domain(?:[ \t]?Name)?[ \t]*:[ \t]*(\S+)[ \t]*$", re.I | re.M)
+NO_REGISTRAR = re.compile(r"^no registrar\b", re.I)  # Nominet: "No registrar listed."
+EXPIRY_LINE = re.compile(
+    r"^[ \t]*(?:Registry Expiry Date|Registrar Registration Expiration Date|Expir(?:y|ation) Date"
+    r"|Record expires on|Expires on|paid-till)[ \t]*:[ \t]*(\S.*?)[ \t]*$",
+    re.I | re.M,
+)
+NAMESERVER_LABEL = re.compile(  # "Name Server:", "nserver:", "Domain Servers:", "Nameservers"...
+    r"^[ \t]*(?:\*\*[ \t]*)?[^:\n]{0,30}?(?:name[ \t]?servers?|nserver|domain servers"
+    r"|nombres de dominio)[^:\n]{0,30}?(?::[ \t]*(.*?))?[ \t]*$",
+    re.I,
+)
+ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+MAIL_LABEL = re.compile(r"e-?mail|correo", re.I)
+# Blocks and labels whose addresses are not the domain's contacts.
+NOT_A_CONTACT = re.compile(
+    r"registrar|abuse|billing|cobranza|provided by|service provider|reseller|sponsor", re.I
+)
+RESTRICTED = re.compile(
+    r"^[ \t]*(?:anonymous|contact restricted publication):[ \t]*yes\b", re.I | re.M
+)
 RELEVANT = re.compile(
     r"^\s*(?:Domain Name|Registrar|Registrar IANA ID|Registrar WHOIS Server|Whois Server"
     r"|Registry Expiry Date|Registrar Registration Expiration Date|Expiration Date"
     r"|Name Server|Registrant Name|Registrant Organization|Registrant Email|Admin Email"
-    r"|Tech Email"
+    r"|Tech Email|nserver|e-mail|Email"
     r"|refer|>>> Last update)\b.*$",
     re.I | re.M,
 )
+
+
+class UnreadableRecord(CheckError):
+    """The server answered with a record that could not be read: never a sign that the
+    domain is not registered."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +200,26 @@ def fetch(
     return WhoisAnswer(server=server, address=address, query=query, text=text)
 
 
+def fetch_once(
+    ctx: CheckContext,
+    server: str,
+    address: tuple[str, int],
+    query: str,
+    deadline: float,
+    max_bytes: int,
+) -> WhoisAnswer:
+    """:func:`fetch`, asked once per run: every check asking the same server the same query
+    shares the answer (see :mod:`checker.engine.sharing`); registries rate-limit hard."""
+    host, port = address
+    key = RequestKey("WHOIS", "query", f"{query!r} at {host}:{port}")
+    return ctx.once(
+        key,
+        f"WHOIS {host}:{port}",
+        lambda: fetch(server, address, query, deadline, max_bytes),
+        deadline=deadline,
+    )
+
+
 def lookup(
     domain: str,
     ctx: CheckContext,
@@ -176,7 +239,7 @@ def lookup(
         registry = f"{directory.fixed[0]}:{directory.fixed[1]}"
     else:
         registry = _registry_server(domain, ctx, directory, deadline, max_bytes)
-    answer = fetch(registry, directory.address(registry), domain, deadline, max_bytes)
+    answer = fetch_once(ctx, registry, directory.address(registry), domain, deadline, max_bytes)
     record = parse(domain, answer)
     if not (need_contacts and record.exists and not record.contacts.complete):
         return record
@@ -193,7 +256,8 @@ def lookup(
         )
         return replace(record, evidence=(*record.evidence, note))
     try:
-        registrar_record = parse(domain, fetch(referral, target, domain, deadline, max_bytes))
+        registrar_answer = fetch_once(ctx, referral, target, domain, deadline, max_bytes)
+        registrar_record = parse(domain, registrar_answer)
     except CheckError as exc:
         if not record.contacts.published:
             raise  # a thin registry: the registrar is the only source of contacts
@@ -223,7 +287,8 @@ def _registry_server(
     tld = domain.rsplit(".", 1)[-1]
 
     def ask_iana() -> str:
-        answer = fetch(IANA_SERVER, directory.address(IANA_SERVER), tld, deadline, max_bytes)
+        iana = directory.address(IANA_SERVER)
+        answer = fetch_once(ctx, IANA_SERVER, iana, tld, deadline, max_bytes)
         match = IANA_REFER.search(answer.text)
         if match:
             return match.group(1).lower()
@@ -255,26 +320,41 @@ def parse(domain: str, answer: WhoisAnswer) -> Registration:
         raise CheckError(f"{source} refused the query: {head[0][:200]}", evidence=evidence)
     if not has_record and NOT_FOUND.search(text):
         return Registration(domain=domain, source=source, exists=False, evidence=evidence)
+    record_text = _object_of(domain, text)
     try:
-        entry, dropped = _load(domain, text)
+        entry, dropped = _load(domain, record_text)
     except WhoisDomainNotFoundError:
         return Registration(domain=domain, source=source, exists=False, evidence=evidence)
     except (PywhoisError, ValueError, OverflowError) as exc:
-        raise CheckError(f"{source}: unparseable answer ({exc})", evidence=evidence) from None
-    name = _first(entry.get("domain_name"))
-    registrar = _first(entry.get("registrar"))
-    nameservers = normalise_hosts(_all(entry.get("name_servers")))
+        raise UnreadableRecord(f"{source}: unparseable answer ({exc})", evidence=evidence) from None
+    labelled_name = DOMAIN_LINE.search(record_text)
+    name = _first(entry.get("domain_name")) or (labelled_name.group(1) if labelled_name else None)
+    registrar = _registrar(entry, record_text)
+    nameservers = normalise_hosts(
+        [*_all(entry.get("name_servers")), *_listed_nameservers(record_text)]
+    )
     expires = _earliest(entry.get("expiration_date"))
     unreadable = next((value for label, value in dropped if EXPIRY_LABEL.search(label)), None)
+    if expires is None and unreadable is None:
+        labelled = EXPIRY_LINE.search(record_text)
+        unreadable = labelled.group(1) if labelled else None
     if expires is None and unreadable is not None:
-        expires = parse_iso_date(unreadable)
+        expires = _read_date(unreadable)
         unreadable = None if expires else unreadable
-    # DENIC (.de) publishes neither registrar nor expiry: the delegation is still a record.
-    if not (name and (registrar or expires or unreadable or nameservers)):
-        raise CheckError(f"{source}: the answer is not a domain record", evidence=evidence)
+    # DENIC (.de) publishes neither registrar nor expiry: the delegation is still a record, and
+    # so is a registry's bare "domain / created" answer (.hu): the facts it omits are unverifiable.
+    facts = registrar or expires or unreadable or nameservers or entry.get("creation_date")
+    if not (name and facts):
+        raise UnreadableRecord(
+            f"{source}: the answer is not a domain record it can read"
+            + (f" (it names {name!r} but no registrar, date or nameserver)" if name else ""),
+            evidence=evidence,
+        )
     if name.lower().rstrip(".") != domain:
-        raise CheckError(f"{source} answered about {name!r}, not {domain!r}", evidence=evidence)
-    iana = IANA_ID.search(text)
+        raise UnreadableRecord(
+            f"{source} answered about {name!r}, not {domain!r}", evidence=evidence
+        )
+    iana = IANA_ID.search(record_text)
     return Registration(
         domain=domain,
         source=source,
@@ -284,9 +364,83 @@ def parse(domain: str, answer: WhoisAnswer) -> Registration:
         expires=expires,
         unreadable_expiry=unreadable,
         nameservers=nameservers,
-        contacts=_contacts(text),
+        contacts=_contacts(record_text),
         evidence=evidence,
     )
+
+
+def _object_of(domain: str, text: str) -> str:
+    """The queried domain's own object, when an answer holds several (old Verisign answers
+    list every "Server Name: MICROSOFT.COM.EXAMPLE.NET" host before "Domain Name:
+    MICROSOFT.COM", each with its own registrar)."""
+    starts = [(m.start(), m.group(1).lower().rstrip(".")) for m in OBJECT_START.finditer(text)]
+    if all(name == domain for _, name in starts):
+        return text
+    for index, (offset, name) in enumerate(starts):
+        if name == domain:
+            # The registrar's part that follows (same name again) belongs to it too.
+            later = [o for o, other in starts[index + 1 :] if other != domain]
+            return text[offset : later[0] if later else len(text)]
+    return text
+
+
+def _registrar(entry: Any, text: str) -> str | None:
+    """python-whois's registrar, else the record's own ``Registrar:`` label or block."""
+    found = _first(entry.get("registrar"))
+    if not found:
+        labelled = (
+            REGISTRAR_LINE.search(text)
+            or REGISTRAR_BLOCK.search(text)
+            or REGISTRAR_NEXT.search(text)
+        )
+        found = labelled.group(1).strip() if labelled else None
+    return None if found is None or NO_REGISTRAR.match(found) else found
+
+
+def _read_date(text: str) -> datetime | None:
+    from whois.exceptions import WhoisUnknownDateFormatError
+    from whois.parser import cast_date
+
+    parsed = parse_iso_date(text)
+    if parsed is not None:
+        return parsed
+    try:
+        value = cast_date(text)
+    except (WhoisUnknownDateFormatError, ValueError, OverflowError):
+        return None
+    return as_utc(value) if isinstance(value, datetime) else None
+
+
+def _is_address(line: str) -> bool:
+    words = line.strip().split()
+    try:
+        ipaddress.ip_address(words[0] if words else "")
+    except ValueError:
+        return False
+    return True
+
+
+def _listed_nameservers(text: str) -> list[str]:
+    """Hosts under a nameserver label: on its line, or listed one per line below it (after
+    at most one blank line), up to the first line that is not a host name."""
+    lines = text.splitlines()
+    found: list[str] = []
+    for index, line in enumerate(lines):
+        match = NAMESERVER_LABEL.match(line)
+        if match is None:
+            continue
+        if (match.group(1) or "").strip():
+            found.append(match.group(1))
+            continue
+        following = lines[index + 1 : index + 60]
+        skip = 1 if following and not following[0].strip() else 0
+        for item in following[skip:]:
+            if _is_address(item):
+                continue  # glue on a line of its own, between the hosts
+            if normalise_host(item) is None:
+                break
+            found.append(item)
+    return found
 
 
 def _load(domain: str, text: str) -> tuple[Any, list[tuple[str, str]]]:
@@ -300,8 +454,9 @@ def _load(domain: str, text: str) -> tuple[Any, list[tuple[str, str]]]:
         try:
             return WhoisEntry.load(domain, text), dropped
         except WhoisUnknownDateFormatError as exc:
-            value = str(exc).removeprefix("Unknown date format:").strip()
-            line = re.compile(rf"^[ \t]*([^:\n]+?):[ \t]*{re.escape(value)}[ \t]*$", re.M)
+            # Some parsers capture the label's colon too (.kg: ":  Wed Mar  5 00:13:49 2025").
+            value = str(exc).removeprefix("Unknown date format:").strip().lstrip(":").strip()
+            line = re.compile(rf"^[ \t]*([^:\n]+?)[ \t]*:[ \t]*{re.escape(value)}[ \t]*$", re.M)
             labels = [m.group(1).strip() for m in line.finditer(text)]
             if not value or not labels:
                 raise
@@ -334,6 +489,8 @@ def _contacts(text: str) -> Contacts:
     builder = ContactBuilder()
     registrant: dict[str, str] = {}
     proxied = False
+    if CONTACT_LINE.search(text) is None:
+        _block_emails(text, builder)  # not the ICANN layout: contact blocks of many shapes
     for match in CONTACT_LINE.finditer(text):
         role, kind, value = match.group(1).title(), match.group(2).title(), match.group(3)
         if kind == "Email":
@@ -347,3 +504,34 @@ def _contacts(text: str) -> Contacts:
         proxied=proxied,
     )
     return builder.build()
+
+
+def _block_emails(text: str, builder: ContactBuilder) -> None:
+    """Contact addresses of the non-ICANN layouts: ``e-mail:`` lines in contact objects
+    (nic.at, AFNIC, RIPE-style), ``Email:`` under a ``Technical:`` heading (EURid), or an
+    address after a name under a contact heading (``Registrant:``, ``Titular:``). Addresses
+    of registrar, abuse and billing blocks are not the domain's contacts; a contact object
+    with restricted publication (AFNIC's "Ano Nymous") hides its contact."""
+    for paragraph in re.split(r"\n[ \t]*\n", text):
+        lines = [line for line in paragraph.splitlines() if line.strip()[:1] not in ("", "%", "#")]
+        if not lines:
+            continue
+        first_label = lines[0].split(":", 1)[0]
+        restricted = RESTRICTED.search(paragraph) is not None
+        if restricted:
+            builder.hidden("Contact", f"{first_label.strip()}: contact restricted publication")
+            continue
+        heading = ""
+        for line in lines:
+            stripped = line.strip()
+            address = ADDRESS.search(line)
+            if address is None:
+                if stripped.endswith(":") or (stripped.startswith("[") and stripped.endswith("]")):
+                    heading = stripped
+                continue
+            before = line[: address.start()]
+            label = before.split(":", 1)[0].strip() if ":" in before else ""
+            if len(label) > 40 or NOT_A_CONTACT.search(f"{first_label} {heading} {label}"):
+                continue
+            if MAIL_LABEL.search(label) or (heading and not label):
+                builder.email("Contact Email", address.group(0))

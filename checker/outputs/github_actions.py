@@ -19,6 +19,7 @@ from typing import TextIO
 from checker.engine.config import Config
 from checker.engine.model import Result, Status
 from checker.engine.runner import RunReport
+from checker.errors import ExitCode, FailOn
 from checker.outputs.escape import strip_controls, terminal_safe
 
 # Tokens the program may hold; the runner masks repository secrets itself, but a token handed to
@@ -48,12 +49,8 @@ def command(name: str, message: str = "", **properties: str) -> str:
 
 def overall_status(report: RunReport) -> str:
     """One word for the whole run: the worst verdict that affects the exit code."""
-    statuses = {r.status for r in report.results}
-    if Status.DRIFT in statuses:
-        return Status.DRIFT.value
-    if Status.ERROR in statuses:
-        return Status.ERROR.value
-    return Status.OK.value
+    worst = {ExitCode.DRIFT: Status.DRIFT, ExitCode.ERRORS: Status.ERROR}
+    return worst.get(report.exit_code(), Status.OK).value
 
 
 def mask_secrets(env: Mapping[str, str], stream: TextIO) -> None:
@@ -86,11 +83,11 @@ def _config_file(config: Config, env: Mapping[str, str]) -> str | None:
     return path.as_posix()
 
 
-def _level(result: Result, fail_on: str) -> str:
-    return "error" if result.status is Status.ERROR and fail_on == "error" else "warning"
+def _level(result: Result, fail_on: FailOn) -> str:
+    return "error" if result.status is Status.ERROR and fail_on is FailOn.ERROR else "warning"
 
 
-def annotation(result: Result, config: Config, env: Mapping[str, str], *, fail_on: str) -> str:
+def annotation(result: Result, config: Config, env: Mapping[str, str], *, fail_on: FailOn) -> str:
     level = _level(result, fail_on)
     props: dict[str, str] = {"title": f"{result.status.value}: {result.id}"}
     file, line = _config_file(config, env), _config_line(config, result.id)
@@ -103,7 +100,7 @@ def annotation(result: Result, config: Config, env: Mapping[str, str], *, fail_o
 
 
 def annotations_for(
-    report: RunReport, config: Config, env: Mapping[str, str], *, fail_on: str
+    report: RunReport, config: Config, env: Mapping[str, str], *, fail_on: FailOn
 ) -> Iterable[str]:
     """One per drift and error, drifts first; GitHub shows only the first ten of each level in
     a step, so an eleventh and beyond are folded into one that says how many more there are."""
@@ -184,7 +181,7 @@ def announce(
     env: Mapping[str, str],
     stream: TextIO,
     *,
-    fail_on: str,
+    fail_on: FailOn,
     report_path: Path | None,
 ) -> None:
     """Log groups and annotations (inside Actions), then step outputs (when the runner asks)."""

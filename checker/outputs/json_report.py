@@ -20,6 +20,7 @@ def report_data(report: RunReport, *, include_raw: bool = False) -> dict[str, An
         "exit_code": report.exit_code(),
         "summary": report.summary(),
         "results": [r.to_json(include_raw=include_raw) for r in report.results],
+        "document": None if report.document is None else report.document.to_json(),
     }
 
 

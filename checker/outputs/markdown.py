@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checker.engine.model import Result, Status
+from checker.engine.model import DocumentSummary, Result, Status
 from checker.engine.redaction import redact
 from checker.engine.runner import RunReport
 from checker.outputs.escape import code_span, link, safe_url
@@ -177,4 +177,33 @@ def render_markdown(report: RunReport, *, base: DocBase | None = None) -> str:
             f"| **{r.status.value}** | {code_span(redact(r.message), in_table=True)} |"
         )
     lines.append("")
+    if report.document is not None:
+        lines += _document(report.document)
     return "\n".join(lines)
+
+
+def _document(document: DocumentSummary) -> list[str]:
+    """Where the page was read, and what of it no check covers (all of it outside text)."""
+    lines = ["### The document", ""]
+    if document.error:
+        return [*lines, f"It could not be read this run: {code_span(redact(document.error))}", ""]
+    lines += [
+        f"Read from {code_span(document.source)} (SHA-256 `{document.sha256}`): "
+        f"{document.checks_bound} checks bound to a sentence, {document.checks_unbound} unbound.",
+        "",
+    ]
+    if not document.uncovered:
+        return [*lines, "Every checkable mention is covered or deliberately left out.", ""]
+    lines += [
+        f"{len(document.uncovered)} mentions no check covers (`infra-checker coverage --suggest` "
+        "prints a `[[check]]` for each):",
+        "",
+        "| Kind | Mention | Section |",
+        "|---|---|---|",
+    ]
+    for u in document.uncovered:
+        lines.append(
+            f"| {u.kind} | {code_span(u.value, in_table=True)} "
+            f"| {code_span('#' + u.anchor, in_table=True)} |"
+        )
+    return [*lines, ""]

@@ -34,4 +34,13 @@ def render_text(report: RunReport, *, colour: bool = False, width: int | None = 
     summary = ", ".join(f"{n} {s}" for s, n in report.summary().items())
     lines.append("")
     lines.append(f"{len(report.results)} checks in {report.duration_s:.1f} s: {summary}")
+    document = report.document
+    if document is not None:
+        lines.append(
+            f"document: {terminal_safe(document.error)}"
+            if document.error
+            else f"document: {terminal_safe(document.source)}: {document.checks_bound} checks "
+            f"bound, {document.checks_unbound} unbound, {len(document.uncovered)} mentions "
+            "not covered (infra-checker coverage lists them)"
+        )
     return "\n".join(lines) + "\n"

@@ -12,19 +12,45 @@ Real shapes and quirks modelled: every answer carries ``x-ratelimit-*`` headers;
 token (401 without one, 403 for a read-only token); bodies over 65,536 characters are 422.
 Faults specific to GitHub: :meth:`fail_next` (a 5xx, optionally *after* the write took
 effect, as a real 502 on create can) and :meth:`secondary_limit` (403 with ``Retry-After``).
+
+What people and GitHub do to issues, answered as GitHub answers (bodies as recorded in public
+bug reports of probot/stale, actions/stale, renovatebot/renovate and others):
+- :meth:`lock_issue`: edits and closes still work; a comment is 403 "Unable to create comment
+  because issue is locked." (documentation_url: the locking-conversations article);
+- :meth:`delete_issue`: gone from lists; the issue itself answers 410 "This issue was deleted"
+  (while a repository with issues off answers 410 "Issues are disabled for this repo");
+- :meth:`archive_repository`: reads work; every write is 403 "Repository was archived so is
+  read-only.";
+- ``state_reason``: closing records ``completed`` unless told ``not_planned``; reopening records
+  ``reopened``; it is ignored unless the state changes, and any other value is a 422 with
+  ``errors[]``;
+- a token without push access (``NO_LABEL_TOKEN``) has the labels it sets silently dropped, on
+  create and on update (REST docs: "Labels are silently dropped otherwise");
+- the issue list's ``Link`` header points at ``/repositories/{id}/issues?page=N``, as GitHub's
+  does, and that URL answers too;
+- :meth:`before`: run something (another run's create, a person's edit) just before a request.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import json
+import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from tests.world.httpfake import FakeHTTPService, Reply, Request
+
+# The team page (a vendored copy, see tests/data/document/README.md), served by the contents API.
+TEAM_PAGE = ("jupyterhub/team-compass", "main", "docs/team/shared-infrastructure.md")
+TEAM_PAGE_FILE = Path(__file__).resolve().parent.parent / "data/document/shared-infrastructure.md"
 
 DOCS = "https://docs.github.com/rest"
 TOKEN = "ghs_fakeTokenForTheLoopbackWorld0123456789"
@@ -53,6 +79,19 @@ class _WriteFault:
     times: int
     headers: dict[str, str] = field(default_factory=dict)
     message: str = ""
+    errors: list[dict[str, str]] | None = None
+
+
+@dataclass
+class _Hook:
+    method: str
+    path: str
+    action: Callable[[Request], object]
+    skip: int  # matching requests to let through first
+
+
+STATE_REASONS = ("completed", "not_planned", "reopened")
+LOCKED_DOC = "https://docs.github.com/articles/locking-conversations/"
 
 
 class FakeGitHub(FakeHTTPService):
@@ -70,13 +109,19 @@ class FakeGitHub(FakeHTTPService):
         # Label names are case-insensitive on GitHub: keyed here by their casefold.
         self.labels: dict[str, dict[str, dict[str, Any]]] = {}
         self.renamed: dict[str, str] = {}
+        self.hooks: list[_Hook] = []
+        # (owner/repo, ref, path) -> bytes; a private repository's files need a token.
+        self.files: dict[tuple[str, str, str], bytes] = {}
+        self.private_repos: set[str] = set()
         self._routes_setup()
+        self._contents_route()
         self.reset_hooks.append(self.documented)
 
     # --- the documented world --------------------------------------------------------------
     def documented(self) -> None:
         with self.state_lock:
             self.write_faults.clear()
+            self.hooks = []
             self.rate_remaining = 4999
             self.write_budget = None
             self.orgs = {"jupyterhub": self._org_json("jupyterhub", "JupyterHub")}
@@ -85,6 +130,8 @@ class FakeGitHub(FakeHTTPService):
             for name in ("jupyterhub", "mybinder.org-deploy", "binderhub", "infra-checks"):
                 self.add_repository(f"jupyterhub/{name}")
             self.add_repository("jupyterhub/no-issues", has_issues=False)
+            self.files = {TEAM_PAGE: TEAM_PAGE_FILE.read_bytes()}
+            self.private_repos = set()
 
     def _org_json(self, login: str, name: str) -> dict[str, Any]:
         return {
@@ -149,6 +196,42 @@ class FakeGitHub(FakeHTTPService):
             self.repos[new] = repo
             self.renamed[old] = new
 
+    def issue(self, number: int, repo: str = ISSUES_REPO) -> dict[str, Any]:
+        """The live record of an issue (edit it to act as a person would)."""
+        with self.state_lock:
+            return next(i for i in self.issues[repo] if i["number"] == number)
+
+    def lock_issue(self, number: int, reason: str = "too heated", repo: str = ISSUES_REPO) -> None:
+        with self.state_lock:
+            self.issue(number, repo).update(locked=True, active_lock_reason=reason)
+
+    def delete_issue(self, number: int, repo: str = ISSUES_REPO) -> None:
+        """Deleted by an admin: no longer listed; the issue itself answers 410."""
+        with self.state_lock:
+            self.issue(number, repo)["_deleted"] = True
+
+    def archive_repository(self, full_name: str) -> None:
+        with self.state_lock:
+            self.repos[full_name]["archived"] = True
+
+    def before(
+        self, method: str, path: str, action: Callable[[Request], object], *, skip: int = 0
+    ) -> None:
+        """Run ``action`` just before the matching request (after ``skip`` of them) is
+        answered: another run's write, or a person's edit, landing at exactly that moment."""
+        with self.state_lock:
+            self.hooks.append(_Hook(method, path, action, skip))
+
+    def _run_hooks(self, request: Request) -> None:
+        with self.state_lock:
+            for hook in list(self.hooks):
+                if hook.method == request.method and request.path == hook.path:
+                    if hook.skip > 0:
+                        hook.skip -= 1
+                        continue
+                    self.hooks.remove(hook)
+                    hook.action(request)
+
     def delete_organization(self, login: str) -> None:
         with self.state_lock:
             self.orgs.pop(login, None)
@@ -166,11 +249,16 @@ class FakeGitHub(FakeHTTPService):
         status: int = 502,
         after: bool = False,
         times: int = 1,
+        message: str = "",
+        errors: list[dict[str, str]] | None = None,
     ) -> None:
         """The next ``times`` matching calls answer ``status``; with ``after`` they took effect
-        first (a 502 on a create that did create the issue)."""
+        first (a 502 on a create that did create the issue). With ``message`` (and ``errors``,
+        as a 422 has) the answer is GitHub's JSON error instead of a bare 5xx page."""
         with self.state_lock:
-            self.write_faults.append(_WriteFault(method, path_prefix, status, after, times))
+            self.write_faults.append(
+                _WriteFault(method, path_prefix, status, after, times, {}, message, errors)
+            )
 
     def cut_writes_after(self, count: int) -> None:
         """Model a run killed after ``count`` writes: the next write takes effect but its answer
@@ -179,9 +267,10 @@ class FakeGitHub(FakeHTTPService):
             self.write_budget = count
 
     def secondary_limit(
-        self, method: str | None, path_prefix: str, *, retry_after: int = 1
+        self, method: str | None, path_prefix: str, *, retry_after: int | None = 1
     ) -> None:
-        """One 403 secondary rate limit, as GitHub sends it."""
+        """One 403 secondary rate limit, as GitHub sends it (``None``: without ``Retry-After``,
+        when GitHub's docs say to wait at least a minute)."""
         with self.state_lock:
             self.write_faults.append(
                 _WriteFault(
@@ -190,7 +279,7 @@ class FakeGitHub(FakeHTTPService):
                     403,
                     False,
                     1,
-                    {"Retry-After": str(retry_after)},
+                    {} if retry_after is None else {"Retry-After": str(retry_after)},
                     "You have exceeded a secondary rate limit. Please wait a few minutes before "
                     "you try again. If you reach out to GitHub Support for help, please include "
                     "the request ID 0000:1111:2222:3333:4444.",
@@ -287,6 +376,7 @@ class FakeGitHub(FakeHTTPService):
         return None
 
     def dispatch(self, request: Request) -> Reply:
+        self._run_hooks(request)
         token = self._token(request)
         if token is not None and token not in (TOKEN, READ_ONLY_TOKEN, NO_LABEL_TOKEN):
             reply = self.error(401, "Bad credentials")
@@ -301,6 +391,10 @@ class FakeGitHub(FakeHTTPService):
             reply = self.error(401, "Requires authentication")
         elif request.method != "GET" and token == READ_ONLY_TOKEN:
             reply = self.error(403, "Resource not accessible by integration")
+        elif request.method != "GET" and self._archived(request.path):
+            reply = self.error(
+                403, "Repository was archived so is read-only.", f"{DOCS}/issues/issues"
+            )
         elif request.method != "GET" and self._spend_write() is not None:
             with self.state_lock:
                 if self.write_budget == -1:  # the write that was under way at the kill
@@ -314,14 +408,25 @@ class FakeGitHub(FakeHTTPService):
                 super().dispatch(request)
                 reply = self.error_reply(fault.status)
             elif fault.message:
-                reply = self.error(fault.status, fault.message)
+                extra: dict[str, Any] = {} if fault.errors is None else {"errors": fault.errors}
+                reply = self.error(fault.status, fault.message, **extra)
                 reply.headers.update(fault.headers)
             else:
                 reply = self.error_reply(fault.status)
         reply.headers.update(self._rate_headers())
         return reply
 
-    def _page(self, request: Request, items: list[dict[str, Any]]) -> Reply:
+    def _archived(self, path: str) -> bool:
+        parts = path.split("/")
+        if len(parts) < 4 or parts[1] != "repos":
+            return False
+        with self.state_lock:
+            repo = self.repos.get(f"{parts[2]}/{parts[3]}")
+            return bool(repo and repo["archived"])
+
+    def _page(
+        self, request: Request, items: list[dict[str, Any]], path: str | None = None
+    ) -> Reply:
         per_page = min(int(request.query.get("per_page", "30")), 100)
         page = max(int(request.query.get("page", "1")), 1)
         last = max(1, -(-len(items) // per_page))
@@ -329,7 +434,7 @@ class FakeGitHub(FakeHTTPService):
 
         def link(n: int) -> str:
             query = {**request.query, "page": str(n), "per_page": str(per_page)}
-            return f"<{self.url}{request.path}?{urlencode(query)}>"
+            return f"<{self.url}{path or request.path}?{urlencode(query)}>"
 
         links = []
         if page < last:
@@ -402,6 +507,7 @@ class FakeGitHub(FakeHTTPService):
         *,
         state: str = "open",
         pull_request: bool = False,
+        state_reason: str | None = None,
     ) -> dict[str, Any]:
         """An issue (or a pull request) filed by someone else, straight into the world."""
         with self.state_lock:
@@ -410,6 +516,9 @@ class FakeGitHub(FakeHTTPService):
                 repo, len(items) + 1, {"title": title, "body": body, "labels": list(labels)}
             )
             issue["state"] = state
+            if state == "closed":
+                issue["state_reason"] = state_reason or "completed"
+                issue["closed_at"] = NOW
             if pull_request:
                 issue["pull_request"] = {
                     "url": f"{self.url}/repos/{repo}/pulls/{issue['number']}",
@@ -483,25 +592,42 @@ class FakeGitHub(FakeHTTPService):
                 repo = next((r for r in self.repos.values() if r["id"] == ident), None)
             return found(repo, "repos/repos#get-a-repository")
 
-        @route("GET", "/repos/{owner}/{repo}/issues")
-        def list_issues(request: Request) -> Reply:
+        def issues_of(full: str, request: Request) -> Reply:
+            # GitHub's Link header names the repository by id, whatever name was asked for.
             with self.state_lock:
-                full, failed = repo_or_error(request, issues=True)
-                if failed:
-                    return failed
                 state = request.query.get("state", "open")
                 wanted = [w for w in request.query.get("labels", "").split(",") if w]
                 items = [
                     i
                     for i in self.issues[full]
-                    if (state == "all" or i["state"] == state)
+                    if not i.get("_deleted")
+                    and (state == "all" or i["state"] == state)
                     and all(
                         any(lb["name"].casefold() == w.casefold() for lb in i["labels"])
                         for w in wanted
                     )
                 ]
                 items.sort(key=lambda i: i["number"], reverse=True)  # newest first
-                return self._page(request, json.loads(json.dumps(items)))
+                shown = [{k: v for k, v in i.items() if not k.startswith("_")} for i in items]
+                path = f"/repositories/{self.repos[full]['id']}/issues"
+                return self._page(request, json.loads(json.dumps(shown)), path)
+
+        @route("GET", "/repos/{owner}/{repo}/issues")
+        def list_issues(request: Request) -> Reply:
+            with self.state_lock:
+                full, failed = repo_or_error(request, issues=True)
+            return failed or issues_of(full, request)
+
+        @route("GET", "/repositories/{ident}/issues")
+        def list_issues_by_id(request: Request) -> Reply:
+            with self.state_lock:
+                ident = int(request.params["ident"])
+                full = next((n for n, r in self.repos.items() if r["id"] == ident), None)
+                if full is None:
+                    return self.not_found(request)
+                if not self.repos[full]["has_issues"]:
+                    return self.error(410, "Issues are disabled for this repo", f"{DOCS}/issues")
+            return issues_of(full, request)
 
         @route("POST", "/repos/{owner}/{repo}/issues")
         def create_issue(request: Request) -> Reply:
@@ -528,6 +654,11 @@ class FakeGitHub(FakeHTTPService):
                 return full, None, failed
             number = int(request.params["number"])
             for issue in self.issues[full]:
+                if issue["number"] == number and issue.get("_deleted"):
+                    gone = self.error(
+                        410, "This issue was deleted", f"{DOCS}/issues/issues#get-an-issue"
+                    )
+                    return full, None, gone
                 if issue["number"] == number:
                     return full, issue, None
             return full, None, self.not_found(request)
@@ -536,7 +667,7 @@ class FakeGitHub(FakeHTTPService):
         def get_issue(request: Request) -> Reply:
             with self.state_lock:
                 _, issue, failed = find(request)
-                return failed or Reply.json(issue)
+                return failed or Reply.json(_public(issue or {}))
 
         @route("PATCH", "/repos/{owner}/{repo}/issues/{number}")
         def edit_issue(request: Request) -> Reply:
@@ -547,6 +678,20 @@ class FakeGitHub(FakeHTTPService):
                 data = request.json()
                 if len(data.get("body") or "") > BODY_LIMIT:
                     return self._too_long("Issue")
+                if data.get("state_reason") not in (None, *STATE_REASONS):
+                    return self.error(
+                        422,
+                        "Validation Failed",
+                        f"{DOCS}/issues/issues#update-an-issue",
+                        errors=[
+                            {
+                                "resource": "Issue",
+                                "code": "invalid",
+                                "field": "state_reason",
+                                "message": "state_reason is not included in the list",
+                            }
+                        ],
+                    )
                 for key in ("title", "body"):
                     if key in data:
                         issue[key] = data[key]
@@ -555,11 +700,14 @@ class FakeGitHub(FakeHTTPService):
                 if data.get("state") in ("open", "closed") and data["state"] != issue["state"]:
                     issue["state"] = data["state"]
                     issue["closed_at"] = NOW if data["state"] == "closed" else None
-                    issue["state_reason"] = data.get("state_reason") or (
-                        "completed" if data["state"] == "closed" else "reopened"
+                    # Ignored unless the state changes (REST docs); reopening says "reopened".
+                    issue["state_reason"] = (
+                        (data.get("state_reason") or "completed")
+                        if data["state"] == "closed"
+                        else "reopened"
                     )
                 issue["updated_at"] = NOW
-                return Reply.json(issue)
+                return Reply.json(_public(issue))
 
         @route("GET", "/repos/{owner}/{repo}/issues/{number}/comments")
         def list_comments(request: Request) -> Reply:
@@ -576,6 +724,10 @@ class FakeGitHub(FakeHTTPService):
                 if failed or issue is None:
                     return failed or self.not_found(request)
                 body = request.json().get("body") or ""
+                if issue["locked"]:
+                    return self.error(
+                        403, "Unable to create comment because issue is locked.", LOCKED_DOC
+                    )
                 if len(body) > BODY_LIMIT:
                     return self._too_long("IssueComment")
                 cid = next(self._ids)
@@ -638,6 +790,45 @@ class FakeGitHub(FakeHTTPService):
                 }
             ],
         )
+
+    def _contents_route(self) -> None:
+        """``GET /repos/{owner}/{repo}/contents/{path}?ref=``: the raw bytes for the raw media
+        type; otherwise the JSON object, base64 in lines of 60 like GitHub, and for a file over
+        1 MB ``content: ""`` with ``encoding: "none"``; 404 for a private file without a token."""
+
+        def contents(request: Request) -> Reply:
+            full = f"{request.params['owner']}/{request.params['repo']}"
+            key = (full, request.query.get("ref", "main"), request.params["path"])
+            with self.state_lock:
+                data = self.files.get(key)
+                hidden = full in self.private_repos and self._token(request) is None
+            if data is None or hidden:
+                return self.error(404, "Not Found", f"{DOCS}/repos/contents#get-repository-content")
+            headers = self._rate_headers()
+            if "vnd.github.raw" in request.headers.get("accept", ""):
+                return Reply(200, data, {**headers, "content-type": "application/vnd.github.raw"})
+            encoded = base64.b64encode(data).decode()
+            big = len(data) > 1024 * 1024
+            return Reply.json(
+                {
+                    "type": "file",
+                    "encoding": "none" if big else "base64",
+                    "size": len(data),
+                    "name": key[2].rsplit("/", 1)[-1],
+                    "path": key[2],
+                    "sha": hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest(),
+                    "content": "" if big else "\n".join(re.findall(".{1,60}", encoded)) + "\n",
+                },
+                headers=headers,
+            )
+
+        pattern = r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/contents/(?P<path>.+?)/?$"
+        self._routes.insert(0, ("GET", re.compile(pattern), contents))
+
+
+def _public(issue: dict[str, Any]) -> dict[str, Any]:
+    """An issue as GitHub shows it (without the fake's own bookkeeping)."""
+    return {k: v for k, v in issue.items() if not k.startswith("_")}
 
 
 def start() -> FakeGitHub:

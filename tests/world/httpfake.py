@@ -101,6 +101,8 @@ class FakeHTTPService:
         self.release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self.reset_hooks: list[Callable[[], None]] = []
+        self.in_flight = 0  # requests being handled right now (faults and latency included)
+        self.peak = 0  # the most requests it has handled at once since the last reset
 
     # --- routing -------------------------------------------------------------------------
     def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
@@ -139,6 +141,7 @@ class FakeHTTPService:
         self.clear_faults()
         with self._lock:
             self.requests.clear()
+            self.peak = 0
         self.release = threading.Event()
         for hook in self.reset_hooks:
             hook()
@@ -181,6 +184,16 @@ class FakeHTTPService:
                 pass
 
             def _handle(self) -> None:
+                with service._lock:
+                    service.in_flight += 1
+                    service.peak = max(service.peak, service.in_flight)
+                try:
+                    self._serve()
+                finally:
+                    with service._lock:
+                        service.in_flight -= 1
+
+            def _serve(self) -> None:
                 split = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""

@@ -21,4 +21,6 @@ def project_config_text(world: World, settings: str) -> str:
     text, replaced = re.subn(r"(?ms)^\[settings\]\n.*?(?=^\[)", settings.strip() + "\n\n", text)
     if replaced != 1:
         raise ValueError(f"{PROJECT_CONFIG} has no [settings] table followed by another table")
-    return re.sub(r'^url = "https://[^/"]+', f'url = "{world.site.url}', text, flags=re.M)
+    # The [document] url stays: the loopback GitHub serves it through GITHUB_API_URL.
+    site = r'^url = "https://(?!github\.com/)[^/"]+'
+    return re.sub(site, f'url = "{world.site.url}', text, flags=re.M)

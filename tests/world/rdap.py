@@ -248,3 +248,27 @@ def start() -> FakeRDAP:
     service = FakeRDAP()
     service.start()
     return service
+
+
+class RecordedRDAP(FakeHTTPService):
+    """An RDAP service answering with recorded real answers (``records``: domain -> (HTTP
+    status, JSON body), as the registry or registrar sent it) and, for every other domain,
+    the RFC 9083 error object a registry sends with its 404."""
+
+    def __init__(self, records: dict[str, tuple[int, Any]]) -> None:
+        super().__init__("rdap-recorded")
+        self.records = records
+        self.route("GET", "/rdap/domain/{name}")(self._domain)
+
+    def not_found(self, request: Request) -> Reply:
+        return _error(404, "Not Found", "The requested object was not found.")
+
+    def _domain(self, request: Request) -> Reply:
+        record = self.records.get(request.params["name"].lower())
+        if record is None:
+            return self.not_found(request)
+        status, body = record
+        return Reply.json(body, status, headers={"Content-Type": RDAP_JSON})
+
+    def env(self) -> dict[str, str]:
+        return {"CHECKER_RDAP_URL": f"{self.url}/rdap"}

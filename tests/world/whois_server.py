@@ -17,6 +17,7 @@ import socket
 import socketserver
 import struct
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -192,8 +193,15 @@ def not_found_text(name: str, now: datetime) -> str:
     return f"NOT FOUND\n>>> Last update of WHOIS database: {_z(now)} <<<\n"
 
 
-def answer(query: str, role: str, scenario: DomainScenario = SCENARIO) -> str:
+def answer(
+    query: str,
+    role: str,
+    scenario: DomainScenario = SCENARIO,
+    records: Mapping[str, str] | None = None,
+) -> str:
     name = query.strip().lower().removeprefix("domain ").removeprefix("=").rstrip(".")
+    if records is not None:  # recorded real answers, byte for byte; the rest is not found
+        return records.get(name) or not_found_text(name, scenario.now)
     if "." not in name:
         return iana_text(name)
     domain = scenario.domain(name)
@@ -216,18 +224,36 @@ class Fault:
 
 
 class WhoisServer:
-    def __init__(self, role: str = "registry", scenario: DomainScenario = SCENARIO) -> None:
+    """``records`` (domain -> recorded answer) replaces the scenario: the server then answers
+    every domain it holds with that real text, as the registry sent it."""
+
+    def __init__(
+        self,
+        role: str = "registry",
+        scenario: DomainScenario = SCENARIO,
+        records: Mapping[str, str] | None = None,
+    ) -> None:
         self.role = role
         self.scenario = scenario
+        self.records = records
         self.queries: list[str] = []
         self.release = threading.Event()
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        self.in_flight = 0  # connections being served right now
+        self.peak = 0  # the most it has served at once since the last reset
         service = self
 
         class Handler(socketserver.BaseRequestHandler):
             def handle(self) -> None:
-                service._serve(self.request)
+                with service._lock:
+                    service.in_flight += 1
+                    service.peak = max(service.peak, service.in_flight)
+                try:
+                    service._serve(self.request)
+                finally:
+                    with service._lock:
+                        service.in_flight -= 1
 
         socketserver.ThreadingTCPServer.allow_reuse_address = True
         self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
@@ -261,6 +287,7 @@ class WhoisServer:
         with self._lock:
             self._faults.clear()
             self.queries.clear()
+            self.peak = 0
         self.release = threading.Event()
         self.scenario.reset()
 
@@ -295,11 +322,14 @@ class WhoisServer:
         with self._lock:
             self.queries.append(query)
         fault = self._take_fault()
-        text = answer(query, self.role, self.scenario)
-        # Port 43 servers end their lines with CRLF (RFC 3912), as PIR and Verisign do.
-        wire = text.replace("\r\n", "\n").replace("\n", "\r\n")
+        text = answer(query, self.role, self.scenario, self.records)
+        # Port 43 servers end their lines with CRLF (RFC 3912), as PIR and Verisign do;
+        # a recorded answer goes out exactly as it was recorded.
+        wire = (
+            text if self.records is not None else text.replace("\r\n", "\n").replace("\n", "\r\n")
+        )
         with contextlib.suppress(OSError):  # the client may hang up first
-            self._act(sock, fault, wire.encode())
+            self._act(sock, fault, wire.encode("utf-8"))
 
     def _act(self, sock: socket.socket, fault: Fault | None, payload: bytes) -> None:
         kind = fault.kind if fault else None

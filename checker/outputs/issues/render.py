@@ -20,9 +20,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from checker.engine.model import Evidence, Result
+from checker.engine.header import CHECK_ID_BODY
+from checker.engine.model import DocumentState, Evidence, Result
 from checker.engine.redaction import redact, redact_value
 from checker.outputs.escape import code_span, fenced, html_text, link, strip_controls
+from checker.outputs.issues.kinds import Kind
 from checker.outputs.markdown import DocBase, doc_link, expectation, value_text, values_inline
 
 # GitHub's limit is 65,536 characters; count UTF-16 units and keep a margin so an astral
@@ -31,7 +33,7 @@ GITHUB_LIMIT = 65_536
 BUDGET = 60_000
 TITLE_LIMIT = 200
 MARKER = re.compile(
-    r"<!-- infra-checker:check-id=(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)"
+    rf"<!-- infra-checker:check-id=(?P<id>{CHECK_ID_BODY})"
     r" fingerprint=(?P<fp>[0-9a-f]{16}) first-seen=(?P<first>[0-9T:.+Z-]+) -->"
 )
 TRUNCATED = (
@@ -57,11 +59,49 @@ class Marker:
 
 
 def parse_marker(body: str | None) -> Marker | None:
-    """Our marker in an issue body; outside text cannot forge one (see ``neutralise_comments``)."""
+    """Our marker in an issue body; outside text cannot forge one (it is code, and defanged)."""
     match = MARKER.search(body or "")
     if match is None:
         return None
     return Marker(match["id"], match["fp"], match["first"])
+
+
+DOCUMENT_DRIFTS = (DocumentState.CHANGED, DocumentState.NO_SECTION)
+
+
+def _document_side(result: Result) -> list[str] | None:
+    """When the document moved away from checks.toml: what it says now, and which side to fix."""
+    binding = result.document
+    if binding is None or binding.state not in DOCUMENT_DRIFTS:
+        return None
+    anchor = code_span("#" + binding.anchor)
+    if binding.state is DocumentState.CHANGED:
+        head = [
+            f"The section {anchor} of the document no longer states the sentence this check "
+            "verifies:",
+            "",
+            fenced(binding.quote),
+            "",
+            "It now says:",
+            "",
+            fenced(binding.section),
+        ]
+    else:
+        head = [f"The document has no section {anchor} any more. The check verified:", "",
+                fenced(binding.quote)]  # fmt: skip
+    return [
+        "### The document changed",
+        "",
+        *head,
+        "",
+        "### How to resolve",
+        "",
+        "- If the document is right (the fact changed on purpose): fix `checks.toml`, check "
+        f"`{result.id}`: its `quote`, `doc` and what it expects.",
+        "- If the document is wrong: restore its sentence; the next run closes this issue.",
+        "- If the world differs from what either says (see what was observed): fix the world.",
+        "",
+    ]
 
 
 def fingerprint(result: Result) -> str:
@@ -81,7 +121,13 @@ def fingerprint(result: Result) -> str:
     judged = {
         clock.get(name, name): observed.get(clock.get(name, name)) for name in result.expected
     }
-    seen = {"expected": result.expected, "status": result.status.value, "observed": judged}
+    seen: dict[str, object] = {
+        "expected": result.expected,
+        "status": result.status.value,
+        "observed": judged,
+    }
+    if result.document is not None and result.document.state in DOCUMENT_DRIFTS:
+        seen["document"] = result.document.to_json()  # the page changing is news too
     text = json.dumps(seen, sort_keys=True, default=str, ensure_ascii=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -250,6 +296,7 @@ def _verdict(result: Result, scale: _Scale) -> str:
 
 def body_for(result: Result, marker: Marker, run: RunInfo) -> str:
     result = _clean(result)
+    document_side = _document_side(result)
 
     def render(scale: _Scale) -> list[str]:
         return [
@@ -267,22 +314,29 @@ def body_for(result: Result, marker: Marker, run: RunInfo) -> str:
             "",
             *_observed_details(result, scale),
             *_evidence(result.evidence, scale),
-            "### How to resolve",
-            "",
-            "- If the infrastructure is wrong, fix it: the next run that sees the documented "
-            "fact closes this issue.",
-            "- If the infrastructure changed on purpose, update the document and this check in "
-            f"`checks.toml` (check `{result.id}`).",
-            "",
-            "<sub>Opened by infra-checker. Edit the title freely; the hidden first line "
-            "identifies this issue.</sub>",
+            *(
+                document_side
+                or [
+                    "### How to resolve",
+                    "",
+                    "- If the infrastructure is wrong, fix it: the next run that sees the "
+                    "documented fact closes this issue.",
+                    "- If the infrastructure changed on purpose, update the document and this "
+                    f"check in `checks.toml` (check `{result.id}`).",
+                    "",
+                ]
+            ),
+            "<sub>Opened by infra-checker, which rewrites only this description, between its "
+            "two hidden marker lines: edit the title freely, and text you add above or below "
+            "the description is kept. To detach this issue from infra-checker for good, edit "
+            "it and delete the hidden first line (it starts with `infra-checker:check-id`).</sub>",
         ]
 
     return _fit(render)
 
 
 def comment_for(
-    kind: str,
+    kind: Kind,
     result: Result | None,
     run: RunInfo,
     check_id: str,
@@ -294,20 +348,21 @@ def comment_for(
     when = stamp(run.started_at)
     cleaned = None if result is None else _clean(result)
     heads = {
-        "reopen": f"The drift is back: seen again at {when} in {run.link}.",
-        "update": f"What was observed changed at {when} ({run.link}); the description is updated.",
-        "close": f"The documented fact holds again: seen at {when} in {run.link}. "
+        Kind.REOPEN: f"The drift is back: seen again at {when} in {run.link}.",
+        Kind.UPDATE: f"What was observed changed at {when} ({run.link}); "
+        "the description is updated.",
+        Kind.CLOSE: f"The documented fact holds again: seen at {when} in {run.link}. "
         "Closing as completed.",
-        "close-removed": f"Check `{check_id}` is no longer in checks.toml (as of {run.link}), "
+        Kind.CLOSE_REMOVED: f"Check `{check_id}` is no longer in checks.toml (as of {run.link}), "
         "so this drift is no longer tracked. Closing.",
     }
 
     def render(scale: _Scale) -> list[str]:
         lines = [heads[kind], ""]
-        if cleaned is not None and kind in ("reopen", "update"):
+        if cleaned is not None and kind in (Kind.REOPEN, Kind.UPDATE):
             before = None if previous is None else redact_value(dict(previous))
             lines += [_verdict(cleaned, scale), "", *_field_rows(cleaned, scale, before)]
-        elif cleaned is not None and kind == "close":
+        elif cleaned is not None and kind is Kind.CLOSE:
             lines += [*_field_rows(cleaned, scale)]
         return lines
 

@@ -7,32 +7,40 @@ from dataclasses import dataclass
 
 from checker.engine.redaction import redact
 from checker.outputs.escape import code_span, link, terminal_safe
-from checker.outputs.issues.apply import Outcome
+from checker.outputs.issues.apply import Outcome, Status
 from checker.outputs.issues.plan import Action, Plan
 
 
 @dataclass(frozen=True)
 class Row:
-    status: str  # "planned", "done" or "FAILED"
+    status: str  # "planned", "done", "FAILED" or "skipped"
     action: Action
     number: int | None
-    error: str | None = None
+    detail: str | None = None  # GitHub's reason for a failure, or why it was skipped
+    warnings: tuple[str, ...] = ()
 
 
 def rows(plan: Plan, outcomes: Sequence[Outcome] | None) -> list[Row]:
     """One row per action: planned (dry run) or what became of it."""
     if outcomes is None:
         return [Row("planned", a, a.number) for a in plan.actions]
-    return [Row("FAILED" if o.error else "done", o.action, o.number, o.error) for o in outcomes]
+    return [Row(o.status.value, o.action, o.number, _detail(o), o.warnings) for o in outcomes]
 
 
-def _cap_line(plan: Plan) -> str | None:
-    if not plan.deferred:
-        return None
-    return (
-        f"{len(plan.deferred)} more drifting checks get no new issue this run "
-        f"(cap of {plan.max_new} new issues per run): {', '.join(plan.deferred)}"
-    )
+def _detail(outcome: Outcome) -> str | None:
+    if outcome.error is not None and outcome.status is Status.SKIPPED:
+        return "not tried: the sync stopped at an earlier failure"
+    return str(outcome.error) if outcome.error is not None else outcome.note
+
+
+def _extra_lines(plan: Plan) -> list[str]:
+    lines = list(plan.notes)
+    if plan.deferred:
+        lines.append(
+            f"{len(plan.deferred)} more drifting checks get no new issue this run "
+            f"(cap of {plan.max_new} new issues per run): {', '.join(plan.deferred)}"
+        )
+    return lines
 
 
 def terminal(repository: str, plan: Plan, outcomes: Sequence[Outcome] | None) -> str:
@@ -41,11 +49,10 @@ def terminal(repository: str, plan: Plan, outcomes: Sequence[Outcome] | None) ->
     for row in rows(plan, outcomes):
         target = f"#{row.number} " if row.number is not None else ""
         text = f"{row.status} {row.action.kind.value} {target}[{row.action.check_id}] "
-        text += row.action.title + (f": {row.error}" if row.error else "")
+        text += row.action.title + (f": {row.detail}" if row.detail else "")
         lines.append(f"  {terminal_safe(redact(text))}")
-    cap = _cap_line(plan)
-    if cap:
-        lines.append(f"  {cap}")
+        lines += [f"    warning: {terminal_safe(redact(w))}" for w in row.warnings]
+    lines += [f"  {terminal_safe(redact(line))}" for line in _extra_lines(plan)]
     if len(lines) == 1:
         lines.append("  nothing to do")
     return "\n".join(lines) + "\n"
@@ -55,7 +62,6 @@ def markdown(
     repository: str,
     plan: Plan,
     outcomes: Sequence[Outcome] | None,
-    error: str | None,
     server: str = "https://github.com",
 ) -> str:
     """A job-summary section; each issue is an explicit link (right even when the workflow
@@ -69,12 +75,9 @@ def markdown(
             ref = " " + link(f"{repository}#{row.number}", url)
         line = f"- {row.status} **{row.action.kind.value}**{ref} `{row.action.check_id}`: "
         line += code_span(redact(row.action.title))
-        lines.append(line + (f": {code_span(redact(row.error))}" if row.error else ""))
-    cap = _cap_line(plan)
-    if cap:
-        lines.append(f"- {code_span(cap)}")
+        lines.append(line + (f": {code_span(redact(row.detail))}" if row.detail else ""))
+        lines += [f"  - warning: {code_span(redact(w))}" for w in row.warnings]
+    lines += [f"- {code_span(redact(line))}" for line in _extra_lines(plan)]
     if len(lines) == 3:
         lines.append("- nothing to do")
-    if error:
-        lines.append(f"- **sync stopped:** {code_span(redact(error))}")
     return "\n".join([*lines, "", ""])

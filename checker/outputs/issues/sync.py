@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from checker.engine.config import Config, ConfigError
+from checker.engine.config import Config
 from checker.engine.runner import RunReport
+from checker.engine.settings import REPOSITORY
+from checker.errors import ConfigError, SyncError, UserError
 from checker.net.github_client import build_github, token_from
 from checker.outputs.github_actions import append_runner_file
 from checker.outputs.issues import summary
-from checker.outputs.issues.apply import LabelSpec, Outcome, apply_plan
-from checker.outputs.issues.github_issues import PERMISSION, IssueStore, SyncError
-from checker.outputs.issues.plan import Plan, plan
+from checker.outputs.issues.apply import LabelSpec, Outcome, apply_plan, failures
+from checker.outputs.issues.github_issues import PERMISSION, SCAN_PAGES, IssueStore
+from checker.outputs.issues.plan import ExistingIssue, Plan, plan
 from checker.outputs.issues.render import RunInfo
-from checker.outputs.issues.settings import REPOSITORY
 from checker.outputs.markdown import doc_base
 
 
@@ -75,29 +76,51 @@ def _report(
     repository: str,
     the_plan: Plan,
     outcomes: Sequence[Outcome] | None,
-    error: str | None = None,
 ) -> None:
     sys.stderr.write(summary.terminal(repository, the_plan, outcomes))
     summary_path = env.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         server = env.get("GITHUB_SERVER_URL") or "https://github.com"
-        text = summary.markdown(repository, the_plan, outcomes, error, server)
+        text = summary.markdown(repository, the_plan, outcomes, server)
         append_runner_file(Path(summary_path), text, "job summary")
 
 
 def sync(
     config: Config, report: RunReport, env: Mapping[str, str], *, dry_run: bool, partial: bool
 ) -> None:
-    """Bring the managed issues in line with ``report``; raise SyncError if it cannot finish."""
+    """Bring the managed issues in line with ``report``; raise SyncError if any part failed."""
     try:
         _sync(config, report, env, dry_run=dry_run, partial=partial)
-    except ConfigError:
+    except UserError:
         raise
     except Exception as exc:  # a bug or a library surprise: one readable line, no traceback
         raise SyncError(
             f"issue sync failed unexpectedly ({type(exc).__name__}); what was done so far "
             "stays done and the next run picks up the rest"
         ) from None
+
+
+def _planned(store: IssueStore, make: Callable[[Sequence[ExistingIssue]], Plan]) -> Plan:
+    """The plan, made from the labelled issues; and when it would file an issue, made again
+    with every issue in the repository that carries one of those checks' markers (a person may
+    have removed the label, or GitHub dropped it): the marker, not the label, is the identity.
+    A steady night files nothing, so it spends one list call and no scan."""
+    # Listing also proves the repository is there with issues on (404 / 410 otherwise): an
+    # unknown label just lists nothing.
+    existing = store.list_managed()
+    the_plan = make(existing)
+    if not the_plan.creates:
+        return the_plan
+    found, complete = store.find_by_marker(the_plan.creates, {i.number for i in existing})
+    if found:
+        the_plan = make([*existing, *found])
+    if not complete:
+        note = (
+            f"looked for the markers of {len(the_plan.creates)} check(s) in the newest "
+            f"{SCAN_PAGES * 100} issues only; an older unlabelled issue of theirs is not found"
+        )
+        the_plan = replace(the_plan, notes=(*the_plan.notes, note))
+    return the_plan
 
 
 def _sync(
@@ -120,28 +143,32 @@ def _sync(
         # A 5xx is retried on the same rhythm as writes are spaced (0 in tests).
         backoff=settings.write_interval,
     )
-    # Listing also proves the repository is there with issues on (404 / 410 otherwise): an
-    # unknown label just lists nothing.
-    existing = store.list_managed()
-    the_plan = plan(
-        report.results,
-        existing,
-        configured_ids=[*(c.id for c in config.checks), *config.disabled_ids],
-        run=RunInfo(report.started_at, run_url(env), doc_base(env, config.path)),
-        partial=partial,
-        max_new=settings.max_new,
-    )
+    run = RunInfo(report.started_at, run_url(env), doc_base(env, config.path))
+    configured = [*(c.id for c in config.checks), *config.disabled_ids]
+
+    def make(existing: Sequence[ExistingIssue]) -> Plan:
+        return plan(
+            report.results,
+            existing,
+            configured_ids=configured,
+            run=run,
+            partial=partial,
+            max_new=settings.max_new,
+        )
+
+    the_plan = _planned(store, make)
     if dry_run:
         _report(env, target.repository, the_plan, None)
         return
     label = LabelSpec(tuple(settings.labels), settings.label_color, settings.label_description)
-    outcomes, error = apply_plan(store, the_plan, label)
-    _report(env, target.repository, the_plan, outcomes, str(error) if error else None)
-    failed = [o for o in outcomes if o.error]
-    if error is not None:
-        raise error
-    if failed:  # each one a write whose outcome GitHub left unclear (5xx, dropped connection)
+    outcomes = apply_plan(store, the_plan, label)
+    _report(env, target.repository, the_plan, outcomes)
+    failed = failures(outcomes)
+    if len(failed) == 1:
+        raise failed[0]
+    if failed:
         raise SyncError(
-            f"issue sync: {len(failed)} action(s) failed (see above); the next run retries them",
-            transient=True,
+            f"issue sync: {len(failed)} actions failed (each with GitHub's reason above); "
+            "the others were done, and the next run retries the failed ones",
+            transient=all(e.transient for e in failed),
         )

@@ -3,12 +3,15 @@
 Starts the loopback world (real HTTP, DNS, WHOIS and RDAP servers on 127.0.0.1 that behave like
 the public services and hold the documented JupyterHub state), drifts two facts the way they
 could drift in real life (mybinder.org's nameservers moved away from Cloudflare, the
-quay.io/jupyterhub/repo2docker repository deleted), then runs ``infra-checker run --dry-run``
+quay.io/jupyterhub/repo2docker repository deleted) and edits one sentence of the team's page
+(served by the loopback GitHub contents API: the registrar is now Namecheap, and checks.toml was
+not updated), then runs ``infra-checker run --dry-run``
 with the project's own checks.toml against it: the report, then the issue plan a real run
 would apply. Nothing leaves this machine
 and nothing is written anywhere.
 
-Run it with ``python -m tests.world.demo`` (what ``make demo`` does).
+Run it with ``python -m demo`` (what ``make demo`` does). The loopback servers stay in
+``tests/world``, where the tests use them too.
 """
 
 from __future__ import annotations
@@ -22,15 +25,17 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import TextIO
 
-from checker.cli import EXIT_DRIFT, EXIT_OK
 from checker.cli import main as infra_checker
+from checker.errors import ExitCode
 from tests.world import World
-from tests.world.github import ISSUES_REPO
+from tests.world.github import ISSUES_REPO, TEAM_PAGE
 from tests.world.project_config import project_config_text
 
 DOMAIN = "mybinder.org"
 MOVED_NAMESERVERS = ["ns1.bluehost.com", "ns2.bluehost.com"]
 DELETED_IMAGE = "jupyterhub/repo2docker"
+REGISTRAR_SENTENCE = "The registrar for this domain is [BlueHost](https://bluehost.com)."
+EDITED_SENTENCE = "The registrar for this domain is [Namecheap](https://namecheap.com)."
 
 # Fast, and still honest: one retry, a short pause before the confirming second look.
 DEMO_SETTINGS = """
@@ -58,9 +63,13 @@ def drift(world: World) -> list[str]:
     """Change the world behind the documentation's back; returns what was done, for people."""
     world.dns.scenario.move_nameservers(DOMAIN, MOVED_NAMESERVERS)
     world.quay.delete_repository(DELETED_IMAGE)
+    page = world.github.files[TEAM_PAGE].decode("utf-8")
+    world.github.files[TEAM_PAGE] = page.replace(REGISTRAR_SENTENCE, EDITED_SENTENCE).encode()
     return [
-        f"moved {DOMAIN} from Cloudflare to {' and '.join(MOVED_NAMESERVERS)}",
-        f"deleted the quay.io repository {DELETED_IMAGE}",
+        f"moved {DOMAIN} from Cloudflare to {' and '.join(MOVED_NAMESERVERS)} (the world)",
+        f"deleted the quay.io repository {DELETED_IMAGE} (the world)",
+        f'edited the team page: "{EDITED_SENTENCE}" (the document; checks.toml still says '
+        "BlueHost)",
     ]
 
 
@@ -109,15 +118,11 @@ def main() -> int:
     finally:
         world.stop()
     sys.stdout.flush()
-    if code != EXIT_DRIFT:
+    if code != ExitCode.DRIFT:
         print(f"\ninfra-checker demo: expected exit code 1 (drift), got {code}", file=sys.stderr)
         return code or 1
     print(
         "\nExit code 1: drift. A real run with --open-issues (or the GitHub Action) would now\n"
         "apply the plan above: one issue per drifted fact, closed again once the fact holds."
     )
-    return EXIT_OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return ExitCode.OK

@@ -1,0 +1,1 @@
+"""``make demo``: what a drift looks like, offline, with the real tool (see demo/run.py)."""
