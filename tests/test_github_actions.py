@@ -107,7 +107,7 @@ def test_log_lines_quoting_outside_text_are_fenced_by_stop_commands() -> None:
     assert lines[-2] == f"::{stop.group(1)}::"
     assert lines[-1] == "::endgroup::"
     quoted = lines[2:-2]
-    assert len(quoted) == 1 and "##[set-output" in quoted[0]
+    assert len(quoted) == 1 and "set-output" in quoted[0] and "##[" not in quoted[0]
     assert quoted[0].startswith("error ")
 
 

@@ -154,8 +154,9 @@ def test_lifecycle_step_by_step(gh: Runner) -> None:
     label = gh.github.labels[ISSUES_REPO]["infra-drift"]
     assert label["color"] == "d93f0b" and label["description"]
     assert "done create #1 [deploy-repo]" in err
-    assert f"- done **create** {ISSUES_REPO}#1 `deploy-repo`" in gh.summary.read_text()
-    assert "shared\\-infrastructure\\.md\\#github" in str(issue["body"])
+    issue_link = f"[{ISSUES_REPO}#1](<https://github.com/{ISSUES_REPO}/issues/1>)"
+    assert f"- done **create** {issue_link} `deploy-repo`" in gh.summary.read_text()
+    assert "`shared-infrastructure.md#github`" in str(issue["body"])
 
     # 2. identical rerun: not one write.
     assert gh.writes_during(archived) == 0
@@ -176,7 +177,7 @@ def test_lifecycle_step_by_step(gh: Runner) -> None:
     assert code == 0
     [issue] = gh.managed()
     assert issue["state"] == "closed" and issue["state_reason"] == "completed"
-    assert "observed again" in gh.github.comments_on(1)[-1]
+    assert "holds again" in gh.github.comments_on(1)[-1]
     assert gh.writes_during(archived) == 0  # ok and closed: nothing to do
 
     # 5. drift again: the same issue is reopened with a comment, no new one.
@@ -500,7 +501,7 @@ def test_1_a_locked_issue_is_closed_without_its_comment_and_the_plan_goes_on(gh:
     assert gh.github.comments_on(1) == []
     assert gh.exact("POST", f"{ISSUES_PATH}/1/comments") == 0  # listed locked: not even tried
     assert "warning: issue #1 is locked" in err and "issues: write" not in err
-    assert "warning: issue" in gh.summary.read_text() and "is locked" in gh.summary.read_text()
+    assert "warning: `issue" in gh.summary.read_text() and "is locked" in gh.summary.read_text()
     [hub] = [i for i in gh.managed() if i["number"] == 2]
     assert hub["state"] == "open"
 
