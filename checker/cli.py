@@ -374,7 +374,7 @@ def render(
         return render_markdown(report)
     from checker.outputs.text import render_text
 
-    return render_text(report, colour=colour)
+    return render_text(report, colour=colour, width=None if sys.stdout.isatty() else 0)
 
 
 def _emit(

@@ -22,6 +22,7 @@ from checker.engine.redaction import environment_secrets, redact
 from checker.engine.runner import RunReport
 from checker.errors import ExitCode, FailOn
 from checker.outputs.escape import strip_controls, terminal_safe
+from checker.outputs.markdown import plural
 
 ANNOTATIONS_SHOWN = 10  # GitHub shows at most 10 warning and 10 error annotations per step
 
@@ -140,7 +141,7 @@ def log_groups(report: RunReport) -> Iterable[str]:
         counts = ", ".join(
             f"{n} {s.value}" for s in Status if (n := sum(r.status is s for r in results))
         )
-        yield command("group", f"{family}: {len(results)} checks ({counts})")
+        yield command("group", f"{family}: {plural(len(results), 'check')} ({counts})")
         yield stop_commands(
             "".join(
                 f"{r.status.value:<13} {r.id}  {terminal_safe(redact(r.message))}\n"
