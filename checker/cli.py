@@ -199,9 +199,10 @@ def main(
         print("infra-checker: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
     except Exception as exc:  # a bug: one readable line, never a traceback nor exit 1 (drift)
+        from checker.engine.redaction import redact
         from checker.outputs.escape import terminal_safe
 
-        reason = terminal_safe(str(exc))[:300]
+        reason = terminal_safe(redact(str(exc)))[:300]
         print(
             f"infra-checker: internal error ({type(exc).__name__}: {reason}); nothing was "
             "judged from it. Please report this at the infra-checker issue tracker.",
@@ -213,9 +214,10 @@ def main(
 def _say(exc: UserError) -> None:
     """A user error in one paragraph: its message may quote the file or a service (line
     breaks, terminal escapes), and is made terminal-safe here, where it is printed."""
+    from checker.engine.redaction import redact
     from checker.outputs.escape import terminal_safe
 
-    print(f"infra-checker: {terminal_safe(str(exc))}", file=sys.stderr)
+    print(f"infra-checker: {terminal_safe(redact(str(exc)))}", file=sys.stderr)
 
 
 def _load(path: Path, env: Mapping[str, str], now: datetime, document: str | None = None) -> Config:
@@ -277,6 +279,9 @@ def _run(
     # Workflow commands are only honoured at the start of a log line: keep them off a JSON or
     # Markdown report on stdout (the action writes its report to a file, leaving stdout free).
     commands = sys.stdout if args.output is not None or fmt is OutputFormat.TEXT else sys.stderr
+    from checker.engine.redaction import register_environment
+
+    register_environment(env)  # before anything runs: a service may echo a token back
     if in_github_actions(env):
         mask_secrets(env, commands)
     config = with_labels(config, args.label)
@@ -433,7 +438,9 @@ def render(
         return render_markdown(report, memory)
     from checker.outputs.text import render_text
 
-    return render_text(report, colour=colour, memory=memory)
+    return render_text(
+        report, colour=colour, width=None if sys.stdout.isatty() else 0, memory=memory
+    )
 
 
 def _emit(
@@ -444,10 +451,18 @@ def _emit(
     env: Mapping[str, str],
     memory: RunMemory | None = None,
 ) -> None:
+    from checker.engine.redaction import redact
+    from checker.outputs.github_actions import in_github_actions, stop_commands
+
     colour = output is None and sys.stdout.isatty() and not env.get("NO_COLOR")
-    text = render(report, config, fmt, colour=colour, env=env, memory=memory)
+    text = redact(render(report, config, fmt, colour=colour, env=env, memory=memory))
     if output is None:
+        if in_github_actions(env) and fmt is OutputFormat.MARKDOWN:
+            # Code spans keep outside text verbatim, `##[` included: the runner must not read it.
+            sys.stderr.flush()
+            text = stop_commands(text)
         sys.stdout.write(text)
+        sys.stdout.flush()
     else:
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
@@ -457,6 +472,7 @@ def _emit(
     summary_path = env.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         from checker.outputs.github_actions import append_runner_file
-        from checker.outputs.markdown import render_markdown
+        from checker.outputs.markdown import doc_base, render_markdown
 
-        append_runner_file(Path(summary_path), render_markdown(report, memory), "job summary")
+        summary = render_markdown(report, memory, base=doc_base(env, config.path))
+        append_runner_file(Path(summary_path), redact(summary), "job summary")

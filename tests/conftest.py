@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from checker.engine.redaction import SECRET_VARIABLES
 from checker.engine.settings import ENV_OVERRIDES
 from checker.net import gcp_client
-from checker.outputs.github_actions import SECRET_VARIABLES
 from tests.world import World
 
 # Whatever the developer's shell says, tests talk only to the loopback world.

@@ -121,7 +121,7 @@ def test_output_file_and_job_summary(world: World, config, tmp_path: Path) -> No
     assert code == 1
     assert out == ""
     text = report.read_text()
-    assert "| ❌ | `binder-health` | The health endpoint answers | **drift** |" in text
+    assert "| ❌ | `binder-health` | `The health endpoint answers` | **drift** |" in text
     appended = summary.read_text()
     assert appended.startswith("previous step\n## infra-checker report")
 

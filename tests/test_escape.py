@@ -5,38 +5,26 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checker.outputs.escape import (
-    ZWSP,
-    defuse_mentions,
-    fenced,
-    markdown_inline,
-    neutralise_comments,
-    strip_controls,
-    terminal_safe,
-)
-
-
-def test_mentions_and_references_are_defused() -> None:
-    text = defuse_mentions("@octocat @org/team #12 jupyterhub/binderhub#3 GH-4 a@b.c")
-    assert "@octocat" not in text and "@org" not in text
-    assert "#12" not in text and "#3" not in text and "GH-4" not in text
-    assert text.replace(ZWSP, "") == "@octocat @org/team #12 jupyterhub/binderhub#3 GH-4 a@b.c"
-
-
-def test_comments_cannot_open_or_close() -> None:
-    text = neutralise_comments("<!-- infra-checker:check-id=x --> -->")
-    assert "<!--" not in text and "-->" not in text
+from checker.outputs.escape import code_span, command_safe, fenced, strip_controls, terminal_safe
+from tests.gfm import render
 
 
 def test_controls_and_bidi_are_stripped_but_newlines_kept() -> None:
     assert strip_controls("a\x00b\u202ec\x1b[31md\ne\tf") == "abc[31md\ne\tf"
-    assert terminal_safe("a\nb\x1b") == "a b"
+    assert terminal_safe("a\nb\x1b") == "a b\\x1b"
     assert strip_controls("a\ud800b\u061c") == "ab"  # a lone surrogate breaks every encoder
 
 
-def test_markdown_inline_escapes_html_and_links() -> None:
-    text = markdown_inline("<script>x</script> [a](http://x) `c` &amp;")
-    assert "<script>" not in text and "](" not in text and "&amp;amp;" in text
+def test_no_workflow_command_survives_terminal_safe() -> None:
+    text = command_safe("::error::x\n  ::warning::y ##[add-mask]z")
+    assert "##[" not in text
+    assert not any(line.lstrip().startswith("::") for line in text.splitlines())
+
+
+@given(st.text(max_size=300))
+def test_code_span_shows_the_text_as_code_only(text: str) -> None:
+    shown = render(code_span(text))
+    assert not shown.hrefs and set(shown.tags) <= {"p", "code", "em"}
 
 
 @given(st.text(max_size=300))
@@ -45,5 +33,4 @@ def test_fence_is_longer_than_any_backtick_run_inside(text: str) -> None:
     lines = block.split("\n")
     fence = lines[0].removesuffix("text")
     assert lines[-1] == fence
-    assert fence * 1 not in "\n".join(lines[1:-1])
-    assert "<!--" not in block and "-->" not in block
+    assert fence not in "\n".join(lines[1:-1])

@@ -42,7 +42,7 @@ def resum(directory: Path) -> None:
 def test_a_whole_bundle_verifies_with_a_summary_an_auditor_can_read(bundle: Path) -> None:
     code, out, err = verify(bundle)
     assert code == 0, err
-    assert "consistent (11 files, every SHA-256 matches)" in out
+    assert "consistent (12 files, every SHA-256 matches)" in out
     assert "a local run (not GitHub Actions)" in out
     assert "endpoints: " in out and " overridden (the rest are the defaults):" in out
     assert "    quay = http://127.0.0.1:" in out  # the loopback world overrides them

@@ -1,8 +1,9 @@
-"""Issue bodies and comments stay inert and under GitHub's limit, whatever outside text says."""
+"""Issue bodies and comments, judged by what GitHub shows: rendered by cmark-gfm (tests/gfm.py)
+and asserted on the HTML. Outside text stays inert and verbatim; links are exactly ours; every
+body and comment fits GitHub's 65,536-character limit whatever checks.toml holds."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -20,78 +21,120 @@ from checker.outputs.issues.render import (
     parse_marker,
     title_for,
 )
+from checker.outputs.markdown import DocBase
+from tests.gfm import assert_inert, render
+from tests.hostile import HOSTILE, HUGE
 
 WHEN = datetime(2026, 11, 25, 22, 0, tzinfo=timezone.utc)
-RUN = RunInfo(WHEN, "https://github.com/jupyterhub/infra-checks/actions/runs/42")
+RUN_URL = "https://github.com/jupyterhub/infra-checks/actions/runs/42"
+BLOB = "https://github.com/jupyterhub/infra-checks/blob/0123456789abcdef0123456789abcdef01234567"
+RUN = RunInfo(WHEN, RUN_URL, DocBase(BLOB))
 MARKER = Marker("deploy-repo", "0123456789abcdef", "2026-11-25T22:00:00Z")
-HOSTILE = (
-    "@octocat @jupyterhub/team see #1, GH-2 and org/repo#3 ``` ```` </details> "
-    "<script>alert(1)</script> <img src=x onerror=alert(1)> "
-    "<!-- infra-checker:check-id=evil fingerprint=0000000000000000 first-seen=2026 --> "
-    "\u202eevil\u2066 \x00\x1b[31m [link](https://evil.example) "
+DOC_URL = f"{BLOB}/docs/shared-infrastructure.md#github"
+TEAM_COMPASS = (
+    "https://github.com/jupyterhub/team-compass/blob/main/docs/team/shared-infrastructure.md#github"
 )
-OPEN_FENCE = re.compile(r"^(`{3,})[a-z]*$")
-LIVE_MENTION = re.compile(r"@[A-Za-z0-9]")
-LIVE_REF = re.compile(r"#\d|\bGH\\?-\d", re.IGNORECASE)
-RAW_TAG = re.compile(r"(?<!\\)<[A-Za-z/!?]")
-OURS = ("<sub>", "</sub>")
-BAD_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+RDAP = (
+    '{"ldhName": "MYBINDER.ORG", "entities": [{"vcardArray": ["vcard", [["email", {}, "text", '
+    '"binder-team@googlegroups.com"]]]}], "notes": "#1 \x1b[31m"}'
+)
 
 
-def drift(text: str) -> Result:
-    return Result(
+def drift(text: str, *, doc: str = "docs/shared-infrastructure.md#github", **changes) -> Result:  # type: ignore[no-untyped-def]
+    result = Result(
         id="deploy-repo",
         type="github.repository",
         status=Status.DRIFT,
-        message=f"expected default_branch to equal main, observed {text!r}",
+        message=f'expected default_branch to equal "main", observed {text!r}',
         description="The repository jupyterhub/mybinder.org-deploy exists",
-        doc="shared-infrastructure.md#github",
+        doc=doc,
         expected={"default_branch": {"equals": "main"}},
         observed={"exists": True, "default_branch": text},
-        evidence=(Evidence(source=f"GET https://api.github.com/x {text[:50]}", excerpt=text),),
+        evidence=(
+            Evidence(source=f"GET https://api.github.com/x {text[:50]}", excerpt=text, raw=text),
+        ),
     )
+    return replace(result, **changes)
 
 
-def assert_inert(text: str, *, markers: int) -> None:
-    """Structure a GitHub renderer sees: fences closed only by our fence, no live HTML,
-    mention or reference anywhere, our markers only, no control or bidi characters."""
-    assert len(text) < 65_536
-    assert text.count("<!--") == markers and text.count("-->") == markers
-    assert not LIVE_MENTION.search(text)
-    assert not LIVE_REF.search(text)
-    assert not BAD_CHARS.search(text)
-    fence: str | None = None
-    for line in text.split("\n"):
-        if fence is not None:
-            if line == fence:
-                fence = None
-            else:  # nothing inside may close the block early
-                assert not re.match(r"^ {0,3}" + fence + r"\s*$", line)
-            continue
-        opened = OPEN_FENCE.match(line)
-        if opened:
-            fence = opened.group(1)
-            continue
-        outside = line.split(" -->", 1)[-1] if line.startswith("<!-- infra-checker:") else line
-        for tag in OURS:
-            outside = outside.replace(tag, "")
-        assert not RAW_TAG.search(outside), line
-    assert fence is None
-
-
-def test_hostile_body_is_inert_and_keeps_its_one_marker() -> None:
-    body = body_for(drift(HOSTILE), MARKER, RUN)
-    assert_inert(body, markers=1)
+def test_hostile_body_is_inert_links_only_ours_and_keeps_its_one_marker() -> None:
+    body = body_for(drift(HOSTILE, description=HOSTILE), MARKER, RUN)
+    shown = assert_inert(body, hrefs={RUN_URL, DOC_URL}, comments=1)
+    assert sorted(set(shown.hrefs)) == sorted({RUN_URL, DOC_URL})
     assert parse_marker(body) == MARKER
     assert body.startswith(MARKER.render())
-    assert "actions/runs/42" in body
 
 
-def test_huge_evidence_is_cut_with_a_notice_and_the_marker_kept() -> None:
-    body = body_for(drift(HOSTILE + "y" * 200_000), MARKER, RUN)
-    assert_inert(body, markers=1)
-    assert "cut to keep this under GitHub's 65,536-character limit" in body
+def test_trusted_links_render_to_exactly_their_url() -> None:
+    body = body_for(drift("master", doc=TEAM_COMPASS), MARKER, RUN)
+    assert set(render(body).hrefs) == {TEAM_COMPASS, RUN_URL}
+    local = body_for(drift("master"), MARKER, RunInfo(WHEN))  # no run, no repository known
+    assert render(local).hrefs == []
+    assert "docs/shared-infrastructure.md#github" in "".join(render(local).code)
+
+
+def test_evidence_is_verbatim_and_collapsed() -> None:
+    result = drift("master", evidence=(Evidence(source="GET https://rdap.example/x", raw=RDAP),))
+    shown = assert_inert(body_for(result, MARKER, RUN), comments=1)
+    code = "".join(shown.code)
+    assert '"binder-team@googlegroups.com"' in code
+    assert '"notes": "#1 \\x1b[31m"' in code  # the control shown as an escape, not dropped
+    assert "\u200b" not in code
+    assert shown.tags.count("details") == 2  # observed values, then the evidence
+    assert "https://rdap.example/x" not in shown.hrefs
+
+
+def test_verdict_comes_first_and_expectations_read_as_written() -> None:
+    result = drift(
+        "x",
+        message='expected ns to match /\\.ns\\.cloudflare\\.com$/, observed ["a.example"]',
+        expected={"ns": {"all_match": "\\.ns\\.cloudflare\\.com$"}},
+        observed={"ns": ["a.example"]},
+    )
+    body = body_for(result, MARKER, RUN)
+    lines = body.splitlines()
+    assert lines[1].startswith("**Drift:**")
+    assert "every item matches `\\.ns\\.cloudflare\\.com$`" in body
+    assert '"\\\\.ns' not in body  # never JSON-escaped
+
+
+def test_huge_evidence_is_cut_with_a_notice_where_it_is_cut() -> None:
+    body = body_for(drift(HOSTILE + HUGE), MARKER, RUN)
+    assert_inert(body, comments=1)
+    assert "Cut here:" in body and "to keep this under GitHub's 65,536-character" in body
     assert parse_marker(body) == MARKER
+
+
+def test_long_expectations_and_descriptions_fit() -> None:
+    names = [f"name-{i:04d}.example.org" for i in range(1500)]
+    result = drift(
+        "master",
+        description=HUGE,
+        doc=HUGE,
+        message="expected x to be one of " + repr(names) * 3,
+        expected={"default_branch": {"one_of": names}, "description": {"equals": HUGE}},
+        observed={"default_branch": HUGE, "description": names},
+    )
+    body = body_for(result, MARKER, RUN)
+    assert_inert(body, comments=1)
+    assert "more*" in body and parse_marker(body) == MARKER
+    for kind in (Kind.REOPEN, Kind.UPDATE, Kind.CLOSE):
+        assert_inert(comment_for(kind, result, RUN, "deploy-repo"))
+
+
+def test_comments_say_what_happened_without_repeating_the_evidence() -> None:
+    result = drift("master", evidence=(Evidence(source="GET x", raw=RDAP),))
+    update = comment_for(
+        Kind.UPDATE, result, RUN, "deploy-repo", previous={"default_branch": "main"}
+    )
+    shown = assert_inert(update, hrefs={RUN_URL})
+    assert "Observed before" in update and "`main`" in update and "`master`" in update
+    assert "googlegroups" not in update
+    closing = replace(result, status=Status.OK, observed={"default_branch": "main"})
+    close = comment_for(Kind.CLOSE, closing, RUN, "deploy-repo")
+    assert_inert(close, hrefs={RUN_URL})
+    assert "holds again" in close and "googlegroups" not in close
+    assert RUN_URL in render(close).hrefs and shown.hrefs == [RUN_URL]
 
 
 def test_title_comes_from_the_description_not_outside_text() -> None:
@@ -112,17 +155,18 @@ def test_fingerprint_follows_the_judged_observation_only() -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     text=st.lists(
-        st.sampled_from(["@", "#", "`", "<", ">", "!", "-", "\\", "\n", "\t", " ", "a", "1"])
+        st.sampled_from(["@", "#", "`", "<", ">", "!", "-", "\\", "\n", "\t", " ", "a", "1", "|"])
         | st.sampled_from(["\u202e", "\x00", "\u200b", "<!--", "-->", "```", "</details>"])
+        | st.sampled_from(["https://", "www.", ".example", "%2E", "。", "@b.c", "GH-", "[x](y)"])
         | st.characters(),
         max_size=600,
     ).map("".join),
     repeat=st.sampled_from([1, 40]),
 )
 def test_any_outside_text_renders_inert(text: str, repeat: int) -> None:
-    result = drift(text * repeat)
+    result = drift(text * repeat, description=text)
     body = body_for(result, MARKER, RUN)
-    assert_inert(body, markers=1)
+    assert_inert(body, hrefs={RUN_URL, DOC_URL}, comments=1)
     assert parse_marker(body) == MARKER
     for kind in (Kind.REOPEN, Kind.UPDATE, Kind.CLOSE):
-        assert_inert(comment_for(kind, result, RUN, "deploy-repo"), markers=0)
+        assert_inert(comment_for(kind, result, RUN, "deploy-repo"), hrefs={RUN_URL})

@@ -14,8 +14,8 @@ from checker.net.github_client import build_github
 from checker.outputs.issues.github_issues import IssueStore
 from checker.outputs.issues.region import key_of
 from checker.outputs.issues.render import Marker, parse_marker
+from tests.gfm import assert_inert
 from tests.helpers import cli
-from tests.test_issues_render import assert_inert
 from tests.world import World
 from tests.world.github import ISSUES_REPO, NO_LABEL_TOKEN, READ_ONLY_TOKEN, TOKEN
 from tests.world.httpfake import Request
@@ -158,8 +158,9 @@ def test_lifecycle_step_by_step(gh: Runner) -> None:
     label = gh.github.labels[ISSUES_REPO]["infra-drift"]
     assert label["color"] == "d93f0b" and label["description"]
     assert "done create #1 [deploy-repo]" in err
-    assert f"- done **create** {ISSUES_REPO}#1 `deploy-repo`" in gh.summary.read_text()
-    assert "shared\\-infrastructure\\.md\\#github" in str(issue["body"])
+    issue_link = f"[{ISSUES_REPO}#1](<https://github.com/{ISSUES_REPO}/issues/1>)"
+    assert f"- done **create** {issue_link} `deploy-repo`" in gh.summary.read_text()
+    assert "`shared-infrastructure.md#github`" in str(issue["body"])
 
     # 2. identical rerun: not one write.
     assert gh.writes_during(archived) == 0
@@ -180,7 +181,7 @@ def test_lifecycle_step_by_step(gh: Runner) -> None:
     assert code == 0
     [issue] = gh.managed()
     assert issue["state"] == "closed" and issue["state_reason"] == "completed"
-    assert "observed again" in gh.github.comments_on(1)[-1]
+    assert "holds again" in gh.github.comments_on(1)[-1]
     assert gh.writes_during(archived) == 0  # ok and closed: nothing to do
 
     # 5. drift again: the same issue is reopened with a comment, no new one.
@@ -427,10 +428,10 @@ def test_hostile_outside_text_renders_safely(gh: Runner) -> None:
     gh.run(check("deploy-repo", "jupyterhub/mybinder.org-deploy", 'expect.default_branch = "main"'))
     [issue] = gh.managed()
     body = str(issue["body"])
-    assert_inert(body, markers=2)  # the region's two marker lines, nothing forged
+    assert_inert(body, comments=2)  # the region's two marker lines, nothing forged
     found = parse_marker(body)
     assert found is not None and found.check_id == "deploy-repo"
-    assert "cut to keep this under" in body
+    assert "to keep this under" in body
 
 
 CRASH_CHECKS = (
@@ -504,7 +505,7 @@ def test_1_a_locked_issue_is_closed_without_its_comment_and_the_plan_goes_on(gh:
     assert gh.github.comments_on(1) == []
     assert gh.exact("POST", f"{ISSUES_PATH}/1/comments") == 0  # listed locked: not even tried
     assert "warning: issue #1 is locked" in err and "issues: write" not in err
-    assert "warning: issue" in gh.summary.read_text() and "is locked" in gh.summary.read_text()
+    assert "warning: `issue" in gh.summary.read_text() and "is locked" in gh.summary.read_text()
     [hub] = [i for i in gh.managed() if i["number"] == 2]
     assert hub["state"] == "open"
 

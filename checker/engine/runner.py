@@ -39,6 +39,7 @@ from checker.engine.model import (
     Unverifiable,
     utcnow,
 )
+from checker.engine.redaction import redact
 from checker.engine.settings import Settings
 from checker.errors import ExitCode
 
@@ -142,9 +143,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _scrub(value: Any) -> Any:
     """JSON may escape a lone UTF-16 surrogate (``"\\ud800"``), which Python decodes into a
     string no UTF-8 stream can write: one from a service would crash every report. Outside
-    text keeps everything else; the surrogate becomes U+FFFD."""
+    text keeps everything else; the surrogate becomes U+FFFD. A known secret (a service may
+    echo the token it was sent) becomes ``***``."""
     if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
+        return redact(_SURROGATE.sub("\ufffd", value))
     if isinstance(value, list):
         return [_scrub(item) for item in value]
     if isinstance(value, dict):

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from checker.engine.model import CheckError, Evidence, Unverifiable
+from checker.engine.redaction import register_secret
 from checker.engine.sharing import RequestKey
 from checker.net.http import http_client, parse_retry_after, read_body, short_reason
 
@@ -312,6 +313,8 @@ def projects_client(ctx: CheckContext) -> Any:
 
     client = ctx.services.shared("gcp.projects_client", build, deadline=ctx.deadline)
     _refresh_in_time(ctx, client)
+    # Whatever a Google error later quotes, the access token we obtained stays out of it.
+    register_secret(getattr(client.found.credentials, "token", None))
     return client.api
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from checker.engine.model import CheckError, Evidence, Unverifiable
+from checker.engine.redaction import register_secret
 from checker.engine.sharing import RequestKey
 from checker.net.http import USER_AGENT, parse_retry_after
 
@@ -57,6 +58,7 @@ def build_github(
     """A client that makes exactly the calls asked for, each bounded by ``timeout`` seconds."""
     from github import Auth, Github
 
+    register_secret(token)
     return Github(
         base_url=base_url,
         auth=Auth.Token(token) if token else None,

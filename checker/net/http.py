@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from checker import __version__
 from checker.engine.model import CheckError, Evidence, utcnow
+from checker.engine.redaction import register_headers
 from checker.engine.sharing import RequestKey
 
 if TYPE_CHECKING:
@@ -279,6 +280,7 @@ class HttpClient:
         """One GET, whatever its status; CheckError only when no answer came."""
         import requests
 
+        register_headers(headers)  # a service may echo the credential back in its answer
         started = time.monotonic()
         try:
             with self.session.get(

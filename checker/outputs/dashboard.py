@@ -33,7 +33,7 @@ from checker.memory.state import (
     encode,
     stamp,
 )
-from checker.outputs.escape import markdown_inline
+from checker.outputs.escape import code_span
 from checker.outputs.issues.render import BUDGET, size
 
 TITLE = "Infrastructure facts: status"
@@ -108,7 +108,7 @@ def _waiver(result: Result | None) -> str:
         return ""
     w = result.waiver
     state = "waived until" if result.waived else "**waiver expired** on"
-    return f"{state} {w.until.isoformat()}: {markdown_inline(w.reason)}"
+    return f"{state} {w.until.isoformat()}: {code_span(w.reason, in_table=True)}"
 
 
 def _row(fact: Fact, memory: CheckMemory | None, state: State, issues: str) -> str:
@@ -119,7 +119,7 @@ def _row(fact: Fact, memory: CheckMemory | None, state: State, issues: str) -> s
         verified = _day(memory.last_verified_at)
         strip = _strip(memory, state.runs)
     cells = [
-        f"`{fact.id}` {markdown_inline(fact.description)}",
+        f"`{fact.id}` {code_span(fact.description, in_table=True)}",
         _status(memory, fact.result),
         since,
         verified,

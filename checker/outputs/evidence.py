@@ -35,6 +35,7 @@ from typing import Any
 from checker import __version__
 from checker.engine.config import Config
 from checker.engine.model import Look, Result, Status, utcnow
+from checker.engine.redaction import redact, redact_value
 from checker.engine.runner import RunReport
 from checker.errors import UsageError
 from checker.memory.history import RunMemory
@@ -42,7 +43,7 @@ from checker.memory.state import encode
 from checker.outputs import provenance
 from checker.outputs.escape import terminal_safe, visible_controls
 from checker.outputs.html_page import render_html
-from checker.outputs.json_report import report_data
+from checker.outputs.json_report import dumps, report_data
 from checker.outputs.markdown import render_markdown
 from checker.outputs.sarif import SarifReport
 
@@ -268,7 +269,7 @@ def _prepare(directory: Path) -> None:
 
 
 def _json_bytes(data: Any) -> bytes:
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (dumps(redact_value(data)) + "\n").encode("utf-8")
 
 
 def write_bundle(
@@ -296,17 +297,17 @@ def write_bundle(
             started_at=report.started_at.isoformat(),
             schema_version=SCHEMA_VERSION,
         ).encode("utf-8"),
-        "index.html": render_html(report, origin, files_by_id).encode("utf-8"),
+        "index.html": redact(render_html(report, origin, files_by_id)).encode("utf-8"),
         "checks.toml": config_bytes,
         "report.json": _json_bytes(report_json),
-        "report.md": render_markdown(report, memory).encode("utf-8"),
-        "report.sarif": SarifReport(config, env).render(report).encode("utf-8"),
+        "report.md": redact(render_markdown(report, memory)).encode("utf-8"),
+        "report.sarif": redact(SarifReport(config, env).render(report)).encode("utf-8"),
     }
     if memory is not None:  # the state snapshot (run memory, issue #17)
         snapshot = {**memory.to_json(), **encode(memory.state)}
         contents["state.json"] = (json.dumps(snapshot, indent=1) + "\n").encode("utf-8")
     for result in report.results:
-        contents[files_by_id[result.id]] = render_evidence(result).encode("utf-8")
+        contents[files_by_id[result.id]] = redact(render_evidence(result)).encode("utf-8")
     files = [BundleFile(name, sha256_hex(data), len(data)) for name, data in contents.items()]
     manifest: dict[str, Any] = {
         "manifest_version": MANIFEST_VERSION,

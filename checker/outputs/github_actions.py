@@ -18,13 +18,12 @@ from typing import TextIO
 
 from checker.engine.config import Config
 from checker.engine.model import Result, Status
+from checker.engine.redaction import environment_secrets, redact
 from checker.engine.runner import RunReport
 from checker.errors import ExitCode, FailOn
 from checker.outputs.escape import strip_controls, terminal_safe
+from checker.outputs.markdown import plural
 
-# Tokens the program may hold; the runner masks repository secrets itself, but a token handed to
-# the action from another step's output is not a registered secret until someone says so.
-SECRET_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "QUAY_TOKEN")
 ANNOTATIONS_SHOWN = 10  # GitHub shows at most 10 warning and 10 error annotations per step
 
 
@@ -54,10 +53,16 @@ def overall_status(report: RunReport) -> str:
 
 
 def mask_secrets(env: Mapping[str, str], stream: TextIO) -> None:
-    for name in SECRET_VARIABLES:
-        value = env.get(name, "").strip()
-        if value:
-            stream.write(command("add-mask", value))
+    for value in environment_secrets(env):
+        stream.write(command("add-mask", value))
+
+
+def stop_commands(text: str) -> str:
+    """``text`` inside a window where the runner honours no command: ``stop-commands`` with
+    an unguessable token, and that token alone on a line to resume."""
+    resume = secrets.token_hex(16)
+    end = "" if text.endswith("\n") else "\n"
+    return f"{command('stop-commands', resume)}{text}{end}::{resume}::\n"
 
 
 def _config_line(config: Config, check_id: str) -> int | None:
@@ -99,7 +104,7 @@ def annotation(result: Result, config: Config, env: Mapping[str, str], *, fail_o
     if result.waived and result.waiver is not None:
         until = result.waiver.until.isoformat()
         lines.append(f"Waived until {until} (fails nothing): {result.waiver.reason}")
-    return command(level, "\n".join(lines), **props)
+    return command(level, redact("\n".join(lines)), **props)
 
 
 def annotations_for(
@@ -139,12 +144,13 @@ def log_groups(report: RunReport) -> Iterable[str]:
         counts = ", ".join(
             f"{n} {s.value}" for s in Status if (n := sum(r.status is s for r in results))
         )
-        resume = secrets.token_hex(16)
-        yield command("group", f"{family}: {len(results)} checks ({counts})")
-        yield command("stop-commands", resume)
-        for r in results:
-            yield f"{r.status.value:<13} {r.id}  {terminal_safe(r.message)}\n"
-        yield f"::{resume}::\n"
+        yield command("group", f"{family}: {plural(len(results), 'check')} ({counts})")
+        yield stop_commands(
+            "".join(
+                f"{r.status.value:<13} {r.id}  {terminal_safe(redact(r.message))}\n"
+                for r in results
+            )
+        )
         yield command("endgroup")
 
 

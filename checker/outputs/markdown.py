@@ -1,11 +1,25 @@
-"""The Markdown report, written for the GitHub job summary and the evidence bundle."""
+"""The Markdown report (the GitHub job summary, the evidence bundle's report.md, ``--format
+markdown``), and the pieces issue bodies share with it: links to where a fact is documented,
+values and expectations shown as written.
+
+Outside text only ever appears as code (see :mod:`checker.outputs.escape`); links are ours.
+"""
 
 from __future__ import annotations
 
-from checker.engine.model import DocumentSummary, Status
+import json
+import posixpath
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checker.engine.model import DocumentSummary, Result, Status
+from checker.engine.redaction import redact
 from checker.engine.runner import RunReport
 from checker.memory.history import RunMemory, notes
-from checker.outputs.escape import markdown_inline
+from checker.outputs.escape import code_span, link, safe_url
 
 ICONS = {
     Status.OK: "✅",
@@ -13,27 +27,161 @@ ICONS = {
     Status.ERROR: "⚠️",
     Status.UNVERIFIABLE: "❔",
 }
+# Drifts first: they are what the reader came for; then what could not be looked at.
+ORDER = (Status.DRIFT, Status.ERROR, Status.UNVERIFIABLE, Status.OK)
+_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_SHA = re.compile(r"[0-9a-f]{7,64}")
 
 
-def render_markdown(report: RunReport, memory: RunMemory | None = None) -> str:
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+@dataclass(frozen=True)
+class DocBase:
+    """Where a ``doc`` that is a repository path points: the blob URL of the commit that ran
+    (``https://github.com/owner/name/blob/<sha>``) and the folder of checks.toml in it."""
+
+    blob: str
+    folder: str = ""
+
+
+def doc_base(env: Mapping[str, str], config_path: Path | None = None) -> DocBase | None:
+    """The repository a run knows it is in (GitHub Actions); None elsewhere."""
+    server = env.get("GITHUB_SERVER_URL", "").rstrip("/")
+    repository = env.get("GITHUB_REPOSITORY", "")
+    if not re.fullmatch(r"https?://[A-Za-z0-9.:-]+", server) or not _REPOSITORY.fullmatch(
+        repository
+    ):
+        return None
+    sha = env.get("GITHUB_SHA", "")
+    ref = sha if _SHA.fullmatch(sha) else "HEAD"
+    folder = ""
+    workspace = env.get("GITHUB_WORKSPACE")
+    if config_path is not None:
+        parent = config_path.parent
+        if parent.is_absolute():
+            try:
+                parent = parent.relative_to(Path(workspace)) if workspace else Path()
+            except ValueError:
+                parent = Path()
+        folder = "" if parent == Path() else parent.as_posix()
+    return DocBase(f"{server}/{repository}/blob/{ref}", folder)
+
+
+def doc_url(doc: str, base: DocBase | None) -> str | None:
+    """The URL of a ``doc``: itself when it is an http(s) URL, or a repository path (relative
+    to checks.toml, or to the root with a leading ``/``) under ``base``; None when it cannot
+    be linked (no base, another scheme, or a path that leaves the repository)."""
+    doc = doc.strip()
+    if re.match(r"(?i)https?://", doc):
+        return doc if safe_url(doc) else None
+    if base is None or not doc or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", doc):
+        return None
+    path, _, anchor = doc.partition("#")
+    joined = posixpath.normpath(posixpath.join("/" + base.folder, path))
+    if joined.startswith("//") or ".." in joined.split("/"):
+        return None
+    return base.blob + joined.rstrip("/") + (f"#{anchor}" if anchor else "")
+
+
+def doc_link(doc: str, base: DocBase | None, show: Callable[[str], str] = code_span) -> str:
+    """Where the fact is documented: a link when it can be one (its text shown as code), the
+    text as code otherwise; ``show`` renders the text (an issue body caps it)."""
+    if not doc:
+        return "*(no `doc` in checks.toml)*"
+    url = doc_url(doc, base)
+    return link(show(doc), url) if url is not None else show(doc)
+
+
+def value_text(value: Any) -> str:
+    """A value as written: a string as itself, anything else as compact JSON."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except ValueError:
+        return f"<{type(value).__name__} too large to print>"
+
+
+def values_inline(value: Any, limit: int, *, in_table: bool = False) -> str:
+    """A value as code, a list item by item, within about ``limit`` characters: what does not
+    fit is counted, never silently dropped."""
+    items = value if isinstance(value, list) else [value]
+    shown: list[str] = []
+    used = 0
+    for item in items:
+        text = value_text(item)
+        if used + len(text) > limit:
+            if not shown and limit > 0:
+                shown.append(code_span(text[:limit], in_table=in_table) + " *(cut)*")
+            elif not shown and not isinstance(value, list):
+                shown.append(f"*(cut: {len(text):,} characters)*")
+            break
+        shown.append(code_span(text, in_table=in_table))
+        used += len(text) + 2
+    rest = len(items) - len(shown)
+    if rest:
+        shown.append(f"*… and {rest:,} more*" if shown else f"*({plural(rest, 'value')})*")
+    if isinstance(value, list):
+        return ", ".join(shown) if value else "*(an empty list)*"
+    return shown[0]
+
+
+_WORDS = {
+    "equals": "equals",
+    "one_of": "one of",
+    "contains": "contains",
+    "matches": "matches",
+    "all_match": "every item matches",
+    "set_equals": "is the set",
+    "includes": "includes",
+    "at_least": "at least",
+    "at_most": "at most",
+}
+
+
+def expectation(matcher: Mapping[str, Any], limit: int, *, in_table: bool = False) -> str:
+    """``{"one_of": ["a", "b"]}`` as ``one of `a`, `b```: operators in words, values as
+    written in checks.toml (a regex unescaped), long lists cut with a count."""
+    parts = []
+    for op, arg in matcher.items():
+        word = _WORDS.get(op, code_span(op, in_table=in_table))
+        parts.append(f"{word} {values_inline(arg, limit, in_table=in_table)}")
+    return "; ".join(parts) if parts else "*(nothing)*"
+
+
+def ordered(results: Sequence[Result]) -> list[Result]:
+    """Drifts first, then errors, unverifiable and ok; config order within each."""
+    return sorted(results, key=lambda r: ORDER.index(r.status))
+
+
+def render_markdown(
+    report: RunReport, memory: RunMemory | None = None, *, base: DocBase | None = None
+) -> str:
     summary = report.summary()
     counts = ", ".join(f"{count} {status}" for status, count in summary.items())
     lines = [
         "## infra-checker report",
         "",
-        f"{len(report.results)} checks in {report.duration_s:.1f} s: {counts}.",
+        f"{plural(len(report.results), 'check')} in {report.duration_s:.1f} s: {counts}.",
         "",
         "| | Check | Fact | Status | Details |",
         "|---|---|---|---|---|",
     ]
-    for r in report.results:
+    for r in ordered(report.results):
+        fact = code_span(redact(r.description), in_table=True)
+        if r.doc:
+            url = doc_url(r.doc, base)
+            if url is not None:
+                fact += " " + link("(doc)", url)
         lines.append(
-            f"| {ICONS[r.status]} | `{r.id}` | {markdown_inline(r.description)} "
-            f"| **{r.status.value}** | {markdown_inline(r.message)} |"
+            f"| {ICONS[r.status]} | {code_span(r.id, in_table=True)} | {fact} "
+            f"| **{r.status.value}** | {code_span(redact(r.message), in_table=True)} |"
         )
     said = notes(report.results, memory)
     if said:
-        lines += ["", "### Run memory", "", *(f"- {markdown_inline(s)}" for s in said)]
+        lines += ["", "### Run memory", "", *(f"- {code_span(redact(s))}" for s in said)]
     lines.append("")
     if report.document is not None:
         lines += _document(report.document)
@@ -44,9 +192,9 @@ def _document(document: DocumentSummary) -> list[str]:
     """Where the page was read, and what of it no check covers (all of it outside text)."""
     lines = ["### The document", ""]
     if document.error:
-        return [*lines, f"It could not be read this run: {markdown_inline(document.error)}", ""]
+        return [*lines, f"It could not be read this run: {code_span(redact(document.error))}", ""]
     lines += [
-        f"Read from {markdown_inline(document.source)} (SHA-256 `{document.sha256}`): "
+        f"Read from {code_span(document.source)} (SHA-256 `{document.sha256}`): "
         f"{document.checks_bound} checks bound to a sentence, {document.checks_unbound} unbound.",
         "",
     ]
@@ -61,6 +209,7 @@ def _document(document: DocumentSummary) -> list[str]:
     ]
     for u in document.uncovered:
         lines.append(
-            f"| {u.kind} | {markdown_inline(u.value)} | {markdown_inline('#' + u.anchor)} |"
+            f"| {u.kind} | {code_span(u.value, in_table=True)} "
+            f"| {code_span('#' + u.anchor, in_table=True)} |"
         )
     return [*lines, ""]

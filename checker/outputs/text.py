@@ -9,6 +9,7 @@ from checker.engine.model import Status
 from checker.engine.runner import RunReport
 from checker.memory.history import RunMemory, notes
 from checker.outputs.escape import terminal_safe
+from checker.outputs.markdown import plural
 
 COLOURS: Mapping[Status, str] = {
     Status.OK: "\033[32m",
@@ -26,7 +27,9 @@ def render_text(
     width: int | None = None,
     memory: RunMemory | None = None,
 ) -> str:
-    width = width or shutil.get_terminal_size((120, 24)).columns
+    """``width`` None: the terminal's; 0: never cut (a CI log has no width, and a drift's
+    reason cut off there is lost)."""
+    width = shutil.get_terminal_size((120, 24)).columns if width is None else width
     id_width = max([len(r.id) for r in report.results] + [5])
     lines = [f"{'STATUS':<13} {'CHECK':<{id_width}}  DETAILS"]
     for r in report.results:
@@ -35,12 +38,12 @@ def render_text(
             label = f"{COLOURS[r.status]}{label}{RESET}"
         room = max(20, width - 13 - id_width - 3)
         message = terminal_safe(r.message)
-        if len(message) > room:
+        if width and len(message) > room:
             message = message[: room - 1] + "…"
         lines.append(f"{label} {r.id:<{id_width}}  {message}")
     summary = ", ".join(f"{n} {s}" for s, n in report.summary().items())
     lines.append("")
-    lines.append(f"{len(report.results)} checks in {report.duration_s:.1f} s: {summary}")
+    lines.append(f"{plural(len(report.results), 'check')} in {report.duration_s:.1f} s: {summary}")
     lines += [terminal_safe(sentence) for sentence in notes(report.results, memory)]
     document = report.document
     if document is not None:

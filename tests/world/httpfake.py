@@ -207,7 +207,7 @@ class FakeHTTPService:
                 with service._lock:
                     service.requests.append(request)
                 fault = service._take_fault(split.path)
-                if fault is not None and self._fault(fault):
+                if fault is not None and self._fault(fault, request):
                     return
                 try:
                     reply = service.dispatch(request)
@@ -226,7 +226,7 @@ class FakeHTTPService:
                 if self.command != "HEAD":
                     self.wfile.write(reply.body)
 
-            def _fault(self, fault: Fault) -> bool:
+            def _fault(self, fault: Fault, request: Request) -> bool:
                 """Act out a fault; True when the request is fully dealt with."""
                 kind = fault.kind
                 if kind == "hang":
@@ -246,7 +246,10 @@ class FakeHTTPService:
                 if kind == "status":
                     reply = service.error_reply(fault.status)
                     if fault.body is not None:
-                        reply = Reply(fault.status, fault.body, reply.headers)
+                        # ``{authorization}`` echoes the request's header, as some services do.
+                        auth = request.headers.get("authorization", "").encode()
+                        body = fault.body.replace(b"{authorization}", auth)
+                        reply = Reply(fault.status, body, reply.headers)
                     reply.headers.update(fault.headers)
                     self._send(reply)
                     return True

@@ -14,7 +14,7 @@ from dataclasses import replace
 from checker.engine.model import Result, Status
 from checker.engine.runner import RunReport
 from checker.memory.history import RunMemory
-from checker.outputs.escape import markdown_inline
+from checker.outputs.escape import code_span
 from checker.outputs.issues.github_issues import IssueStore
 from checker.outputs.issues.render import RunInfo
 
@@ -48,7 +48,7 @@ def _comment(result: Result, key: str, run: RunInfo) -> str:
         assert result.waiver is not None
         text = (
             f"This drift is **waived until {result.waiver.until.isoformat()}** "
-            f"({markdown_inline(result.waiver.reason)}): the issue stays open, and the checker "
+            f"({code_span(result.waiver.reason)}): the issue stays open, and the checker "
             "treats the check normally again from the day after."
         )
     return f"{hidden}\n{text}"

@@ -1,11 +1,14 @@
 """Issue bodies and comments: our words around outside text that is kept inert.
 
-The body opens with the hidden marker that *is* the issue's identity (titles belong to people).
-Everything that came from outside (messages quoting API bodies, observed values, evidence) goes
-through :mod:`checker.outputs.escape`: inline text is escaped, blocks are fenced, so nothing can
-ping, link, inject HTML, break out of its block or forge a marker. Bodies and comments stay under
-GitHub's 65,536-character limit: outside text is cut, with a notice, until the whole fits; the
-marker always survives because it comes first and is ours.
+The body opens with the hidden marker that *is* the issue's identity (titles belong to people),
+then what a reader needs first: the verdict, expected against observed, where the fact is
+documented; the raw evidence is collapsed in ``<details>`` below. Everything that came from
+outside (messages quoting API bodies, observed values, evidence, checks.toml's own text) is
+code: inline spans or fenced blocks (see :mod:`checker.outputs.escape`), so nothing can ping,
+link, inject HTML, break out of its block or forge a marker; links are built by us. Known
+secrets are redacted first, before anything is escaped. Bodies and comments stay under GitHub's
+65,536-character limit whatever checks.toml holds: the largest parts are cut, each with a notice
+where it is cut, until the whole fits; the marker survives because it comes first and is ours.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from checker.engine.header import CHECK_ID_BODY
-from checker.engine.model import DocumentState, Result
-from checker.outputs.escape import fenced, markdown_inline, strip_controls
+from checker.engine.model import DocumentState, Evidence, Result
+from checker.engine.redaction import redact, redact_value
+from checker.outputs.escape import code_span, fenced, html_text, link, strip_controls
 from checker.outputs.issues.kinds import Kind
+from checker.outputs.markdown import DocBase, doc_link, expectation, value_text, values_inline
 
 # GitHub's limit is 65,536 characters; count UTF-16 units and keep a margin so an astral
 # character or a future count change cannot push us over.
@@ -32,10 +37,12 @@ MARKER = re.compile(
     r" fingerprint=(?P<fp>[0-9a-f]{16}) first-seen=(?P<first>[0-9T:.+Z-]+) -->"
 )
 TRUNCATED = (
-    "*Part of the outside text above was cut to keep this under GitHub's 65,536-character "
-    "limit; the run's report has all of it.*"
+    "*Parts of the text above were cut (each says where) to keep this under GitHub's "
+    "65,536-character limit; the run's report and evidence bundle have all of it.*"
 )
-FIELD_CAPS = (8000, 20000, 12000)  # message, observed JSON, each evidence excerpt
+# Characters of outside text each part may show at full scale; halved until the whole fits.
+CAPS = {"inline": 2_000, "cell": 4_000, "observed": 20_000, "evidence": 12_000}
+EVIDENCE_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class Marker:
 
 
 def parse_marker(body: str | None) -> Marker | None:
-    """Our marker in an issue body; outside text cannot forge one (see ``neutralise_comments``)."""
+    """Our marker in an issue body; outside text cannot forge one (it is code, and defanged)."""
     match = MARKER.search(body or "")
     if match is None:
         return None
@@ -67,7 +74,7 @@ def _document_side(result: Result) -> list[str] | None:
     binding = result.document
     if binding is None or binding.state not in DOCUMENT_DRIFTS:
         return None
-    anchor = markdown_inline("#" + binding.anchor)
+    anchor = code_span("#" + binding.anchor)
     if binding.state is DocumentState.CHANGED:
         head = [
             f"The section {anchor} of the document no longer states the sentence this check "
@@ -135,13 +142,9 @@ def stamp(when: datetime) -> str:
 
 def title_for(result: Result) -> str:
     """From the check's own description (checks.toml), never from what a service said."""
-    words = " ".join(strip_controls(result.description).split())
+    words = " ".join(strip_controls(redact(result.description)).split())
     title = f"Drift: {words}"
     return title if len(title) <= TITLE_LIMIT else title[: TITLE_LIMIT - 1] + "…"
-
-
-def _cap(text: str, limit: int) -> tuple[str, bool]:
-    return (text, False) if len(text) <= limit else (text[:limit] + "\n[…]", True)
 
 
 @dataclass(frozen=True)
@@ -150,75 +153,167 @@ class RunInfo:
 
     started_at: datetime
     url: str | None = None
+    docs: DocBase | None = None  # where a `doc` that is a repository path points
 
     @property
     def link(self) -> str:
-        return f"[the run]({self.url})" if self.url else "a local run"
+        return link("the run", self.url) if self.url else "a local run"
 
 
-def _observation(result: Result, caps: tuple[int, int, int]) -> tuple[list[str], bool]:
-    """Message, observed values and evidence, each fenced or escaped, cut to ``caps``."""
-    message, cut_m = _cap(result.message, caps[0])
-    observed_text = json.dumps(result.observed, indent=1, sort_keys=True, default=str)
-    observed, cut_o = _cap(observed_text, caps[1])
-    lines = [markdown_inline(message), "", "Observed values:", "", fenced(observed, "json"), ""]
-    cut = cut_m or cut_o
-    for ev in result.evidence[:3]:
-        excerpt, cut_e = _cap(ev.excerpt, caps[2])
-        cut = cut or cut_e
+class _Scale:
+    """How much outside text each part may show; records whether anything was cut."""
+
+    def __init__(self, factor: float) -> None:
+        self.factor = factor
+        self.cut = False
+
+    def cap(self, part: str) -> int:
+        return int(CAPS[part] * self.factor)
+
+    def noted(self, cell: str) -> str:
+        """A cell from :func:`values_inline`, which says itself where it cut."""
+        if "*(cut" in cell or "more*" in cell:
+            self.cut = True
+        return cell
+
+    def inline(self, text: str, part: str = "inline", *, in_table: bool = False) -> str:
+        limit = self.cap(part)
+        if len(text) <= limit:
+            return code_span(text, in_table=in_table)
+        self.cut = True
+        shown = code_span(text[:limit], in_table=in_table) + " " if limit else ""
+        return f"{shown}*(cut: {limit:,} of {len(text):,} characters shown)*"
+
+    def block(self, text: str, part: str, info: str = "text") -> list[str]:
+        limit = self.cap(part)
+        if len(text) <= limit:
+            return [fenced(text, info)]
+        self.cut = True
+        notice = f"*Cut here: {limit:,} of {len(text):,} characters shown.*"
+        return [fenced(text[:limit], info), "", notice] if limit else [notice]
+
+
+def _clean(result: Result) -> Result:
+    """The result with every known secret redacted, before any of it is escaped."""
+    evidence = tuple(
+        replace(e, source=redact(e.source), excerpt=redact(e.excerpt), raw=redact(e.raw))
+        for e in result.evidence
+    )
+    return replace(
+        result,
+        message=redact(result.message),
+        description=redact(result.description),
+        doc=redact(result.doc),
+        expected=redact_value(dict(result.expected)),
+        observed=None if result.observed is None else redact_value(dict(result.observed)),
+        evidence=evidence,
+    )
+
+
+def _field_rows(
+    result: Result, scale: _Scale, previous: Mapping[str, object] | None = None
+) -> list[str]:
+    """Expected against observed, one row per judged field; with ``previous``, what changed."""
+    observed = result.observed or {}
+    header = "| Field | Expected (checks.toml) | Observed |"
+    if previous is not None:
+        header = "| Field | Expected (checks.toml) | Observed before | Observed now |"
+    rows = [header, "|---" * header.count(" | ") + "|---|"]
+    for name, matcher in result.expected.items():
+        if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+            continue
+        cells = [f"`{name}`"]
+        cells.append(
+            scale.noted(expectation(matcher, scale.cap("cell"), in_table=True))
+            if isinstance(matcher, Mapping)
+            else scale.inline(value_text(matcher), "cell", in_table=True)
+        )
+        if previous is not None:
+            cells.append(_observed_cell(previous, name, scale))
+        cells.append(_observed_cell(observed, name, scale))
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows if len(rows) > 2 else []
+
+
+def _observed_cell(observed: Mapping[str, object], name: str, scale: _Scale) -> str:
+    if name not in observed:
+        return "*(not observed)*"
+    return scale.noted(values_inline(observed[name], scale.cap("cell"), in_table=True))
+
+
+def _evidence(evidence: tuple[Evidence, ...], scale: _Scale) -> list[str]:
+    """Each raw answer collapsed, its source as code, its body verbatim."""
+    lines: list[str] = []
+    shown = evidence[:EVIDENCE_SHOWN]
+    for number, ev in enumerate(shown, start=1):
+        summary = html_text(f"Evidence {number} of {len(evidence)}, fetched {stamp(ev.fetched_at)}")
         lines += [
-            f"Evidence from {markdown_inline(ev.source)}, fetched {stamp(ev.fetched_at)}:",
+            f"<details><summary>{summary}</summary>",
             "",
-            fenced(excerpt),
+            f"Asked: {scale.inline(ev.source)}",
+            "",
+            *scale.block(ev.raw or ev.excerpt, "evidence"),
+            "",
+            "</details>",
             "",
         ]
-    return lines, cut
+    if len(evidence) > len(shown):
+        lines += [f"*{len(evidence) - len(shown)} more answers are in the run's report.*", ""]
+    return lines
 
 
-def _fit(render: Callable[[tuple[int, int, int]], tuple[str, bool]]) -> str:
-    """Render with shrinking caps on outside text until the result fits the budget."""
-    caps = FIELD_CAPS
-    while True:
-        text, cut = render(caps)
-        if cut:
-            text = f"{text}\n{TRUNCATED}\n"
-        if size(text) <= BUDGET or caps == (0, 0, 0):
-            return text
-        caps = (caps[0] // 2, caps[1] // 2, caps[2] // 2)
-
-
-def _expected(expected: Mapping[str, object]) -> list[str]:
+def _observed_details(result: Result, scale: _Scale) -> list[str]:
+    if result.observed is None:
+        return []
+    text = json.dumps(result.observed, indent=1, sort_keys=True, ensure_ascii=False, default=str)
     return [
-        f"- `{name}`: {markdown_inline(json.dumps(matcher, default=str))}"
-        for name, matcher in expected.items()
-        if re.fullmatch(r"[A-Za-z0-9_]+", name)
+        "<details><summary>All observed values</summary>",
+        "",
+        *scale.block(text, "observed", "json"),
+        "",
+        "</details>",
+        "",
     ]
 
 
+def _fit(render: Callable[[_Scale], list[str]]) -> str:
+    """Render with less and less outside text until the result fits the budget."""
+    factor = 1.0
+    while True:
+        scale = _Scale(factor)
+        lines = render(scale)
+        if scale.cut:
+            lines += ["", TRUNCATED]
+        text = "\n".join(lines).rstrip("\n") + "\n"
+        if size(text) <= BUDGET or factor == 0:
+            return text
+        factor = factor / 2 if factor > 1 / 64 else 0
+
+
+def _verdict(result: Result, scale: _Scale) -> str:
+    return f"**{result.status.value.capitalize()}:** {scale.inline(result.message)}"
+
+
 def body_for(result: Result, marker: Marker, run: RunInfo) -> str:
-    doc = markdown_inline(result.doc) if result.doc else "*(no `doc` given in checks.toml)*"
+    result = _clean(result)
     document_side = _document_side(result)
 
-    def render(caps: tuple[int, int, int]) -> tuple[str, bool]:
-        observation, cut = _observation(result, caps)
-        lines = [
+    def render(scale: _Scale) -> list[str]:
+        return [
             marker.render(),
-            f"**Documented fact:** {markdown_inline(result.description)}",
+            _verdict(result, scale),
             "",
-            f"**Where it is documented:** {doc}",
+            f"**Documented fact:** {scale.inline(result.description)}, in "
+            f"{doc_link(result.doc, run.docs, scale.inline)}",
             "",
-            f"**Check:** `{result.id}` (`{result.type}`)",
+            *_field_rows(result, scale),
             "",
-            f"**First seen:** {marker.first_seen} · **Last seen:** {stamp(run.started_at)} "
-            f"(updated when the observation changes) · **Run:** {run.link}",
+            f"**Check** `{result.id}` (`{result.type}`) · **first seen** {marker.first_seen} · "
+            f"**last seen** {stamp(run.started_at)} (updated when the observation changes) · "
+            f"**run:** {run.link}",
             "",
-            "### Expected",
-            "",
-            *_expected(result.expected),
-            "",
-            "### What was observed",
-            "",
-            *observation,
+            *_observed_details(result, scale),
+            *_evidence(result.evidence, scale),
             *(
                 document_side
                 or [
@@ -235,34 +330,41 @@ def body_for(result: Result, marker: Marker, run: RunInfo) -> str:
             "two hidden marker lines: edit the title freely, and text you add above or below "
             "the description is kept. To detach this issue from infra-checker for good, edit "
             "it and delete the hidden first line (it starts with `infra-checker:check-id`).</sub>",
-            "",
         ]
-        return "\n".join(lines), cut
 
     return _fit(render)
 
 
-def comment_for(kind: Kind, result: Result | None, run: RunInfo, check_id: str) -> str:
-    """The comment that explains one lifecycle step (see :mod:`plan` for the kinds)."""
+def comment_for(
+    kind: Kind,
+    result: Result | None,
+    run: RunInfo,
+    check_id: str,
+    previous: Mapping[str, object] | None = None,
+) -> str:
+    """The comment that explains one lifecycle step (see :mod:`plan` for the kinds): what
+    happened and, for an update, what changed (``previous``: the observed values before, when
+    known). The evidence stays in the body; a comment never repeats it."""
     when = stamp(run.started_at)
+    cleaned = None if result is None else _clean(result)
     heads = {
         Kind.REOPEN: f"The drift is back: seen again at {when} in {run.link}.",
         Kind.UPDATE: f"What was observed changed at {when} ({run.link}); "
         "the description is updated.",
-        Kind.CLOSE: f"The documented fact was observed again at {when} in {run.link}. "
+        Kind.CLOSE: f"The documented fact holds again: seen at {when} in {run.link}. "
         "Closing as completed.",
-        Kind.CLOSE_REMOVED: f"Check `{check_id}` is no longer in checks.toml "
-        f"(as of {run.link}), "
+        Kind.CLOSE_REMOVED: f"Check `{check_id}` is no longer in checks.toml (as of {run.link}), "
         "so this drift is no longer tracked. Closing.",
     }
 
-    def render(caps: tuple[int, int, int]) -> tuple[str, bool]:
+    def render(scale: _Scale) -> list[str]:
         lines = [heads[kind], ""]
-        cut = False
-        if result is not None:
-            observation, cut = _observation(result, caps)
-            lines += observation
-        return "\n".join(lines), cut
+        if cleaned is not None and kind in (Kind.REOPEN, Kind.UPDATE):
+            before = None if previous is None else redact_value(dict(previous))
+            lines += [_verdict(cleaned, scale), "", *_field_rows(cleaned, scale, before)]
+        elif cleaned is not None and kind is Kind.CLOSE:
+            lines += [*_field_rows(cleaned, scale)]
+        return lines
 
     return _fit(render)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from checker.outputs.escape import markdown_inline, terminal_safe
+from checker.engine.redaction import redact
+from checker.outputs.escape import code_span, link, terminal_safe
 from checker.outputs.issues.apply import Outcome, Status
 from checker.outputs.issues.plan import Action, Plan
 
@@ -49,26 +50,34 @@ def terminal(repository: str, plan: Plan, outcomes: Sequence[Outcome] | None) ->
         target = f"#{row.number} " if row.number is not None else ""
         text = f"{row.status} {row.action.kind.value} {target}[{row.action.check_id}] "
         text += row.action.title + (f": {row.detail}" if row.detail else "")
-        lines.append(f"  {terminal_safe(text)}")
-        lines += [f"    warning: {terminal_safe(w)}" for w in row.warnings]
-    lines += [f"  {terminal_safe(line)}" for line in _extra_lines(plan)]
+        lines.append(f"  {terminal_safe(redact(text))}")
+        lines += [f"    warning: {terminal_safe(redact(w))}" for w in row.warnings]
+    lines += [f"  {terminal_safe(redact(line))}" for line in _extra_lines(plan)]
     if len(lines) == 1:
         lines.append("  nothing to do")
     return "\n".join(lines) + "\n"
 
 
-def markdown(repository: str, plan: Plan, outcomes: Sequence[Outcome] | None) -> str:
-    """A job-summary section; ``owner/name#N`` links right even when the workflow runs in
-    another repository."""
+def markdown(
+    repository: str,
+    plan: Plan,
+    outcomes: Sequence[Outcome] | None,
+    server: str = "https://github.com",
+) -> str:
+    """A job-summary section; each issue is an explicit link (right even when the workflow
+    runs in another repository); titles and errors are outside text, shown as code."""
     head = "planned, dry run: nothing written" if outcomes is None else "applied"
     lines = ["", f"### Drift issues in `{repository}` ({head})", ""]
     for row in rows(plan, outcomes):
-        ref = f" {repository}#{row.number}" if row.number is not None else ""
+        ref = ""
+        if row.number is not None:
+            url = f"{server.rstrip('/')}/{repository}/issues/{row.number}"
+            ref = " " + link(f"{repository}#{row.number}", url)
         line = f"- {row.status} **{row.action.kind.value}**{ref} `{row.action.check_id}`: "
-        line += markdown_inline(row.action.title)
-        lines.append(line + (f": {markdown_inline(row.detail)}" if row.detail else ""))
-        lines += [f"  - warning: {markdown_inline(w)}" for w in row.warnings]
-    lines += [f"- {markdown_inline(line)}" for line in _extra_lines(plan)]
+        line += code_span(redact(row.action.title))
+        lines.append(line + (f": {code_span(redact(row.detail))}" if row.detail else ""))
+        lines += [f"  - warning: {code_span(redact(w))}" for w in row.warnings]
+    lines += [f"- {code_span(redact(line))}" for line in _extra_lines(plan)]
     if len(lines) == 3:
         lines.append("- nothing to do")
     return "\n".join([*lines, "", ""])

@@ -25,6 +25,7 @@ from checker.outputs.issues.apply import LabelSpec, Outcome, apply_plan, failure
 from checker.outputs.issues.github_issues import PERMISSION, SCAN_PAGES, IssueStore
 from checker.outputs.issues.plan import ExistingIssue, Plan, plan
 from checker.outputs.issues.render import RunInfo
+from checker.outputs.markdown import doc_base
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def _report(
     sys.stderr.write(summary.terminal(repository, the_plan, outcomes))
     summary_path = env.get("GITHUB_STEP_SUMMARY")
     if summary_path:
-        text = summary.markdown(repository, the_plan, outcomes)
+        server = env.get("GITHUB_SERVER_URL") or "https://github.com"
+        text = summary.markdown(repository, the_plan, outcomes, server)
         append_runner_file(Path(summary_path), text, "job summary")
 
 
@@ -151,7 +153,7 @@ def _sync(
     target = _target(config, env, dry_run=dry_run)
     settings = config.issues
     store = store_for(config, env, dry_run=dry_run)
-    run = RunInfo(report.started_at, run_url(env))
+    run = RunInfo(report.started_at, run_url(env), doc_base(env, config.path))
     configured = [*(c.id for c in config.checks), *config.disabled_ids]
 
     def make(existing: Sequence[ExistingIssue]) -> Plan:
