@@ -445,7 +445,7 @@ def test_the_drift_issue_of_a_changed_sentence_says_which_side_to_fix() -> None:
     html = cmarkgfm.github_flavored_markdown_to_html(body, options=Options.CMARK_OPT_UNSAFE)
     assert "The document changed" in html and "fix <code>checks.toml</code>" in html
     assert "restore its sentence" in html and "fix the world" in html
-    assert_inert(body, comments=1)
+    assert_inert(body, comments=2)
     assert "Namecheap" in html
     from dataclasses import replace
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checker.engine.model import Evidence, Result, Status
+from checker.engine.redaction import register_secret
 from checker.outputs.issues.kinds import Kind
 from checker.outputs.issues.render import (
     Marker,
@@ -18,6 +19,7 @@ from checker.outputs.issues.render import (
     body_for,
     comment_for,
     fingerprint,
+    observed_in,
     parse_marker,
     title_for,
 )
@@ -59,7 +61,7 @@ def drift(text: str, *, doc: str = "docs/shared-infrastructure.md#github", **cha
 
 def test_hostile_body_is_inert_links_only_ours_and_keeps_its_one_marker() -> None:
     body = body_for(drift(HOSTILE, description=HOSTILE), MARKER, RUN)
-    shown = assert_inert(body, hrefs={RUN_URL, DOC_URL}, comments=1)
+    shown = assert_inert(body, hrefs={RUN_URL, DOC_URL}, comments=2)
     assert sorted(set(shown.hrefs)) == sorted({RUN_URL, DOC_URL})
     assert parse_marker(body) == MARKER
     assert body.startswith(MARKER.render())
@@ -75,7 +77,7 @@ def test_trusted_links_render_to_exactly_their_url() -> None:
 
 def test_evidence_is_verbatim_and_collapsed() -> None:
     result = drift("master", evidence=(Evidence(source="GET https://rdap.example/x", raw=RDAP),))
-    shown = assert_inert(body_for(result, MARKER, RUN), comments=1)
+    shown = assert_inert(body_for(result, MARKER, RUN), comments=2)
     code = "".join(shown.code)
     assert '"binder-team@googlegroups.com"' in code
     assert '"notes": "#1 \\x1b[31m"' in code  # the control shown as an escape, not dropped
@@ -92,8 +94,8 @@ def test_verdict_comes_first_and_expectations_read_as_written() -> None:
         observed={"ns": ["a.example"]},
     )
     body = body_for(result, MARKER, RUN)
-    lines = body.splitlines()
-    assert lines[1].startswith("**Drift:**")
+    shown = [line for line in body.splitlines() if not line.startswith("<!--")]
+    assert shown[0].startswith("**Drift:**")  # the first thing GitHub shows
     assert "every item matches `\\.ns\\.cloudflare\\.com$`" in body
     assert '"\\\\.ns' not in body  # never JSON-escaped
 
@@ -137,6 +139,42 @@ def test_comments_say_what_happened_without_repeating_the_evidence() -> None:
     assert RUN_URL in render(close).hrefs and shown.hrefs == [RUN_URL]
 
 
+def test_the_body_records_what_it_saw_so_the_next_update_can_say_what_moved() -> None:
+    before = drift("master", observed={"default_branch": "master", "archived": False})
+    body = body_for(before, MARKER, RUN)
+    assert observed_in(body) == {"default_branch": "master"}  # the judged fields only
+    after = drift(HOSTILE, observed={"default_branch": HOSTILE, "archived": True})
+    update = comment_for(Kind.UPDATE, after, RUN, "deploy-repo", observed_in(body))
+    shown = assert_inert(update, hrefs={RUN_URL})
+    assert "<td><code>master</code></td>" in shown.html
+    assert "@octocat" in "".join(shown.code)  # the new value is there, as code
+
+
+def test_a_snapshot_that_is_missing_or_edited_is_said_so_not_guessed() -> None:
+    body = body_for(drift("master"), MARKER, RUN)
+    garbled = body.replace("observed=", "observed=!!", 1)
+    assert observed_in(garbled) is None
+    assert observed_in(body.replace("observed=", "observed=W10=", 1)) is None  # a list, not {}
+    update = comment_for(Kind.UPDATE, drift("trunk"), RUN, "deploy-repo", observed_in(garbled))
+    assert "did not record what was observed before" in update
+    assert "<td><code>trunk</code></td>" in assert_inert(update).html
+
+
+def test_a_snapshot_too_large_is_left_out_and_a_secret_never_enters_it() -> None:
+    assert observed_in(body_for(drift(HUGE), MARKER, RUN)) is None
+    register_secret("ghp_snapshotSecret0123456789abcdef")
+    body = body_for(drift("x ghp_snapshotSecret0123456789abcdef"), MARKER, RUN)
+    assert observed_in(body) == {"default_branch": "x ***"}
+
+
+def test_an_update_where_only_the_expectation_moved_shows_what_is_judged_now() -> None:
+    update = comment_for(
+        Kind.UPDATE, drift("master"), RUN, "deploy-repo", {"default_branch": "master"}
+    )
+    assert "No observed value changed" in update
+    assert "equals <code>main</code>" in assert_inert(update, hrefs={RUN_URL}).html
+
+
 def test_title_comes_from_the_description_not_outside_text() -> None:
     assert (
         title_for(drift(HOSTILE)) == "Drift: The repository jupyterhub/mybinder.org-deploy exists"
@@ -166,7 +204,7 @@ def test_fingerprint_follows_the_judged_observation_only() -> None:
 def test_any_outside_text_renders_inert(text: str, repeat: int) -> None:
     result = drift(text * repeat, description=text)
     body = body_for(result, MARKER, RUN)
-    assert_inert(body, hrefs={RUN_URL, DOC_URL}, comments=1)
+    assert_inert(body, hrefs={RUN_URL, DOC_URL}, comments=2)
     assert parse_marker(body) == MARKER
     for kind in (Kind.REOPEN, Kind.UPDATE, Kind.CLOSE):
         assert_inert(comment_for(kind, result, RUN, "deploy-repo"), hrefs={RUN_URL})

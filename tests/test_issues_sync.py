@@ -193,6 +193,30 @@ def test_lifecycle_step_by_step(gh: Runner) -> None:
     assert gh.writes_during(archived) == 0
 
 
+def test_an_update_comment_says_what_moved_from_what_to_what(gh: Runner) -> None:
+    branch = check(
+        "deploy-repo",
+        "jupyterhub/mybinder.org-deploy",
+        'expect = { default_branch = { equals = "main" }, archived = { equals = false } }',
+    )
+    repo = gh.github.repos["jupyterhub/mybinder.org-deploy"]
+    repo["default_branch"] = "master"
+    gh.run(branch)
+    repo["default_branch"] = "trunk"
+    gh.run(branch)
+    [update] = gh.github.comments_on(1)
+    shown = assert_inert(update, comments=1)  # its hidden key
+    cells = re.findall(r"<td>(.*?)</td>", shown.html)
+    assert cells[:4] == [
+        "<code>default_branch</code>",
+        "equals <code>main</code>",
+        "<code>master</code>",
+        "<code>trunk</code>",
+    ]
+    assert "<code>archived</code>" not in shown.html  # unchanged fields are not repeated
+    assert "Observed before" in shown.html and "Evidence" not in shown.html
+
+
 def test_error_touches_nothing(gh: Runner) -> None:
     gh.github.delete_repository("jupyterhub/mybinder.org-deploy")
     gh.run(DEPLOY)
@@ -428,7 +452,7 @@ def test_hostile_outside_text_renders_safely(gh: Runner) -> None:
     gh.run(check("deploy-repo", "jupyterhub/mybinder.org-deploy", 'expect.default_branch = "main"'))
     [issue] = gh.managed()
     body = str(issue["body"])
-    assert_inert(body, comments=2)  # the region's two marker lines, nothing forged
+    assert_inert(body, comments=2)  # the region's two marker lines (too large for a snapshot)
     found = parse_marker(body)
     assert found is not None and found.check_id == "deploy-repo"
     assert "to keep this under" in body

@@ -34,6 +34,7 @@ from checker.outputs.issues.render import (
     comment_for,
     duplicate_comment,
     fingerprint,
+    observed_in,
     stamp,
     title_for,
 )
@@ -139,7 +140,9 @@ def _for_drift(result: Result, issue: ExistingIssue | None, run: RunInfo) -> Act
     kind = Kind.UPDATE if issue.is_open else Kind.REOPEN
     first_seen = (issue.is_open and issue.marker.first_seen) or stamp(run.started_at)
     body = compose(body_for(result, Marker(result.id, fp, first_seen), run), issue.body)
-    text = comment_for(kind, result, run, result.id)
+    # An update says what moved since the body was written; a reopen starts afresh.
+    previous = observed_in(issue.body) if kind is Kind.UPDATE else None
+    text = comment_for(kind, result, run, result.id, previous)
     if declined:
         text = f"{NOT_PLANNED_NOTE}\n\n{text}"
     # A garbled marker is repaired without a comment: nothing is known to have changed.

@@ -2,10 +2,14 @@
 
 The body opens with the hidden marker that *is* the issue's identity (titles belong to people),
 then what a reader needs first: the verdict, expected against observed, where the fact is
-documented; the raw evidence is collapsed in ``<details>`` below. Everything that came from
-outside (messages quoting API bodies, observed values, evidence, checks.toml's own text) is
-code: inline spans or fenced blocks (see :mod:`checker.outputs.escape`), so nothing can ping,
-link, inject HTML, break out of its block or forge a marker; links are built by us. Known
+documented; the raw evidence is collapsed in ``<details>`` below. A second hidden line records
+the judged observed values, so that the next update's comment can say what moved from what to
+what (the run memory keeps fingerprints only, and may not be configured at all).
+
+Everything that came from outside (messages quoting API bodies, observed values, evidence,
+checks.toml's own text) is code: inline spans or fenced blocks (see :mod:`checker.outputs.escape`),
+so nothing can ping, link, inject HTML, break out of its block or forge a marker; links are
+built by us. Known
 secrets are redacted first, before anything is escaped. Bodies and comments stay under GitHub's
 65,536-character limit whatever checks.toml holds: the largest parts are cut, each with a notice
 where it is cut, until the whole fits; the marker survives because it comes first and is ours.
@@ -13,6 +17,8 @@ where it is cut, until the whole fits; the marker survives because it comes firs
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import re
@@ -43,6 +49,12 @@ TRUNCATED = (
 # Characters of outside text each part may show at full scale; halved until the whole fits.
 CAPS = {"inline": 2_000, "cell": 4_000, "observed": 20_000, "evidence": 12_000}
 EVIDENCE_SHOWN = 3
+_FIELD_NAME = re.compile(r"[A-Za-z0-9_]+")  # a field a table row may name as code
+# The judged observed values, kept hidden in the body so that the next update can say what
+# changed: base64 of JSON, so nothing in it can end the comment. A larger snapshot is left out
+# (the update then says the earlier values are not known) rather than crowd out the evidence.
+SNAPSHOT = re.compile(r"<!-- infra-checker:observed=(?P<data>[A-Za-z0-9+/=]*) -->")
+SNAPSHOT_LIMIT = 8_000
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,35 @@ def parse_marker(body: str | None) -> Marker | None:
     if match is None:
         return None
     return Marker(match["id"], match["fp"], match["first"])
+
+
+def _judged(result: Result) -> dict[str, object]:
+    """The observed values of the fields the check judges (the rows of the field table), as
+    JSON reads them back: what a snapshot holds, so that values compare like with like."""
+    observed = result.observed or {}
+    judged = {name: observed[name] for name in result.expected if name in observed}
+    loaded: dict[str, object] = json.loads(json.dumps(judged, default=str))
+    return loaded
+
+
+def snapshot(result: Result) -> str | None:
+    """The hidden line that records what this body shows as observed (see ``SNAPSHOT``)."""
+    text = json.dumps(_judged(result), sort_keys=True, ensure_ascii=True)
+    data = base64.b64encode(text.encode()).decode("ascii")
+    return f"<!-- infra-checker:observed={data} -->" if len(data) <= SNAPSHOT_LIMIT else None
+
+
+def observed_in(body: str | None) -> dict[str, object] | None:
+    """The observed values an earlier body recorded, or None when it recorded none (written
+    before snapshots existed, too large, or edited by a person into something unreadable)."""
+    match = SNAPSHOT.search(body or "")
+    if match is None:
+        return None
+    try:
+        data = json.loads(base64.b64decode(match["data"], validate=True))
+    except (binascii.Error, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 DOCUMENT_DRIFTS = (DocumentState.CHANGED, DocumentState.NO_SECTION)
@@ -211,28 +252,57 @@ def _clean(result: Result) -> Result:
 
 
 def _field_rows(
-    result: Result, scale: _Scale, previous: Mapping[str, object] | None = None
+    result: Result,
+    scale: _Scale,
+    names: list[str] | None = None,
+    before: Mapping[str, object] | None = None,
 ) -> list[str]:
-    """Expected against observed, one row per judged field; with ``previous``, what changed."""
-    observed = result.observed or {}
+    """Expected against observed, one row per judged field (or per field of ``names``); with
+    ``before``, what was observed earlier next to what is observed now."""
+    observed = _judged(result)
     header = "| Field | Expected (checks.toml) | Observed |"
-    if previous is not None:
+    if before is not None:
         header = "| Field | Expected (checks.toml) | Observed before | Observed now |"
-    rows = [header, "|---" * header.count(" | ") + "|---|"]
-    for name, matcher in result.expected.items():
-        if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+    rows = [header, "|---" * (header.count("|") - 1) + "|"]
+    for name in result.expected if names is None else names:
+        if not _FIELD_NAME.fullmatch(name):
             continue
-        cells = [f"`{name}`"]
-        cells.append(
+        matcher = result.expected[name]
+        cells = [
+            f"`{name}`",
             scale.noted(expectation(matcher, scale.cap("cell"), in_table=True))
             if isinstance(matcher, Mapping)
-            else scale.inline(value_text(matcher), "cell", in_table=True)
-        )
-        if previous is not None:
-            cells.append(_observed_cell(previous, name, scale))
-        cells.append(_observed_cell(observed, name, scale))
+            else scale.inline(value_text(matcher), "cell", in_table=True),
+            *([] if before is None else [_observed_cell(before, name, scale)]),
+            _observed_cell(observed, name, scale),
+        ]
         rows.append("| " + " | ".join(cells) + " |")
     return rows if len(rows) > 2 else []
+
+
+def _changes(result: Result, previous: Mapping[str, object] | None, scale: _Scale) -> list[str]:
+    """What an update changed: before and now of each judged field whose value moved; when
+    none did, what is judged now (the expectation or the document moved instead)."""
+    if previous is None:
+        return [
+            "*The description did not record what was observed before, so only what is "
+            "observed now is shown.*",
+            "",
+            *_field_rows(result, scale),
+        ]
+    now = _judged(result)
+    moved = [
+        name
+        for name in result.expected
+        if (name in now, now.get(name)) != (name in previous, previous.get(name))
+    ]
+    if not moved:
+        return [
+            "*No observed value changed; what is judged changed (checks.toml or the document):*",
+            "",
+            *_field_rows(result, scale),
+        ]
+    return _field_rows(result, scale, moved, previous)
 
 
 def _observed_cell(observed: Mapping[str, object], name: str, scale: _Scale) -> str:
@@ -297,10 +367,12 @@ def _verdict(result: Result, scale: _Scale) -> str:
 def body_for(result: Result, marker: Marker, run: RunInfo) -> str:
     result = _clean(result)
     document_side = _document_side(result)
+    recorded = snapshot(result)
 
     def render(scale: _Scale) -> list[str]:
         return [
             marker.render(),
+            *filter(None, [recorded]),
             _verdict(result, scale),
             "",
             f"**Documented fact:** {scale.inline(result.description)}, in "
@@ -359,9 +431,11 @@ def comment_for(
 
     def render(scale: _Scale) -> list[str]:
         lines = [heads[kind], ""]
-        if cleaned is not None and kind in (Kind.REOPEN, Kind.UPDATE):
+        if cleaned is not None and kind is Kind.UPDATE:
             before = None if previous is None else redact_value(dict(previous))
-            lines += [_verdict(cleaned, scale), "", *_field_rows(cleaned, scale, before)]
+            lines += [_verdict(cleaned, scale), "", *_changes(cleaned, before, scale)]
+        elif cleaned is not None and kind is Kind.REOPEN:
+            lines += [_verdict(cleaned, scale), "", *_field_rows(cleaned, scale)]
         elif cleaned is not None and kind is Kind.CLOSE:
             lines += [*_field_rows(cleaned, scale)]
         return lines
