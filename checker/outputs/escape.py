@@ -132,7 +132,9 @@ def link(label: str, url: str) -> str:
     href = safe_url(url)
     if href is None:
         return code_span(label)
-    return f"[{label}](<{href}>)"
+    # cmark decodes entity references in a destination (``&amp;`` would become ``&``); an
+    # escaped ampersand decodes back to the one the URL has.
+    return f"[{label}](<{href.replace('&', '&amp;')}>)"
 
 
 def html_text(text: str) -> str:
