@@ -31,6 +31,7 @@ from checker.engine.model import DocumentState, Evidence, Result
 from checker.engine.redaction import redact, redact_value
 from checker.outputs.escape import code_span, fenced, html_text, link, strip_controls
 from checker.outputs.issues.kinds import Kind
+from checker.outputs.json_report import dumps
 from checker.outputs.markdown import (
     DocBase,
     doc_link,
@@ -349,7 +350,7 @@ def _evidence(evidence: tuple[Evidence, ...], scale: _Scale) -> list[str]:
 def _observed_details(result: Result, scale: _Scale) -> list[str]:
     if result.observed is None:
         return []
-    text = json.dumps(result.observed, indent=1, sort_keys=True, ensure_ascii=False, default=str)
+    text = dumps(result.observed, indent=1, sort_keys=True)
     return [
         "<details><summary>All observed values</summary>",
         "",
