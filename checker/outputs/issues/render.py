@@ -29,7 +29,7 @@ from datetime import datetime
 from checker.engine.header import CHECK_ID_BODY
 from checker.engine.model import DocumentState, Evidence, Result
 from checker.engine.redaction import redact, redact_value
-from checker.outputs.escape import code_span, fenced, html_text, link, strip_controls
+from checker.outputs.escape import clipped_span, code_span, fenced, html_text, link, strip_controls
 from checker.outputs.issues.kinds import Kind
 from checker.outputs.json_report import dumps
 from checker.outputs.markdown import (
@@ -233,11 +233,8 @@ class _Scale:
 
     def inline(self, text: str, part: str = "inline", *, in_table: bool = False) -> str:
         limit = self.cap(part)
-        if len(text) <= limit:
-            return code_span(text, in_table=in_table)
-        self.cut = True
-        shown = code_span(text[:limit], in_table=in_table) + " " if limit else ""
-        return f"{shown}*(cut: {limit:,} of {len(text):,} characters shown)*"
+        self.cut = self.cut or len(text) > limit
+        return clipped_span(text, limit, in_table=in_table)
 
     def block(self, text: str, part: str, info: str = "text") -> list[str]:
         limit = self.cap(part)
