@@ -18,11 +18,14 @@ from checker.document.coverage import uncovered
 from checker.document.read import DocumentRead, read_document
 from checker.engine.config import CheckConfig, Config
 from checker.engine.model import DocumentState
+from checker.engine.redaction import redact, register_environment
 from checker.errors import ConfigError, ExitCode
 
 
 def _read(config: Config, env: Mapping[str, str]) -> DocumentRead:
     assert config.document is not None
+    # Whatever this command prints is redacted: the tokens it may send are secrets from now on.
+    register_environment(env)
     return read_document(config.document, config.settings, env)
 
 
@@ -125,7 +128,8 @@ def coverage(config: Config, env: Mapping[str, str], *, fmt: str, suggest: bool)
         )
     read = _read(config, env)
     if read.document is None:
-        print(f"infra-checker: {terminal_safe(read.error)}", file=sys.stderr)
+        # The contents API may echo the token back in its error body.
+        print(f"infra-checker: {terminal_safe(redact(read.error))}", file=sys.stderr)
         return ExitCode.ERRORS
     found = uncovered(read.document, config.checks, config.document.ignore, config.disabled_ids)
     if suggest:
