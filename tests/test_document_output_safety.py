@@ -1,12 +1,15 @@
 """What ``coverage`` and ``validate`` print, judged as the runner judges it inside GitHub Actions.
 
-A token the contents API echoes back in an error body never appears, and no outside text forms
-a workflow command (tests/actions_runner.py emulates the runner's parser, both the ``::`` and
-the legacy ``##[`` syntax).
+The document's text, its file name and a service's error body are outside text: none of it may
+form a workflow command (tests/actions_runner.py emulates the runner's parser, both the ``::``
+and the legacy ``##[`` syntax), and a token the contents API echoes back never appears. The
+JSON form is the same data, with no raw C1 or bidi character.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,14 @@ from tests.world.github import TEAM_PAGE, TOKEN
 ACTIONS = {"GITHUB_ACTIONS": "true"}
 ECHO = b'{"message": "Bad credentials: {authorization}", "error": "{authorization}"}'
 PAGE_URL = f"https://github.com/{TEAM_PAGE[0]}/blob/{TEAM_PAGE[1]}/{TEAM_PAGE[2]}"
+HEADING = "GitHub ##[error]head1 ##[add-mask]x"
+SENTENCE = "The repository mybinder.org is ours ##[error]sent1 ::error::start"
+HOSTILE_PAGE = (
+    f"# Page\n\n## {HEADING}\n\n{SENTENCE.replace('mybinder.org', '`mybinder.org`')}\n\n"
+    "##[warning]para ::notice::x\n"
+)
+# Characters a terminal obeys: DEL, C1 (U+009B is CSI), bidi overrides and isolates.
+UNSAFE_CHARACTERS = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _commands(out: str, err: str) -> list[str]:
@@ -30,6 +41,59 @@ def _commands(out: str, err: str) -> list[str]:
             runner.feed(text)
         found += [f"{c.name} {c.properties} {c.data}" for c in runner.processed]
     return found
+
+
+def _hostile(tmp_path: Path) -> tuple[Path, Path]:
+    """checks.toml and a page whose words and file name all try to be workflow commands."""
+    folder = tmp_path / "##[error]dir \u202e\x9b31m"
+    folder.mkdir()
+    page = folder / "##[error]name.md"
+    page.write_text(HOSTILE_PAGE, encoding="utf-8")
+    config = tmp_path / "checks.toml"
+    config.write_text('[document]\npath = "page.md"\n', encoding="utf-8")
+    return config, page
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_no_document_text_or_file_name_forms_a_workflow_command_in_coverage(
+    tmp_path: Path, fmt: str
+) -> None:
+    config, page = _hostile(tmp_path)
+    argv = ["coverage", "-c", str(config), "--document", str(page), "-f", fmt]
+    code, out, err = cli(argv, ACTIONS)
+    assert code == 0, err
+    assert "mybinder.org" in out and "head1" in out  # the mentions are there, only inert
+    assert _commands(out, err) == []
+    assert not UNSAFE_CHARACTERS.search(out + err)
+
+
+def test_coverage_json_is_the_same_data_with_no_legacy_command_or_raw_control(
+    tmp_path: Path,
+) -> None:
+    config, page = _hostile(tmp_path)
+    code, out, err = cli(["coverage", "-c", str(config), "--document", str(page), "-f", "json"])
+    assert code == 0, err
+    assert "##[" not in out and not UNSAFE_CHARACTERS.search(out)
+    data = json.loads(out)
+    assert data["document"]["source"] == str(page)
+    found = {(u["kind"], u["value"], u["anchor"]) for u in data["uncovered"]}
+    assert ("domain", "mybinder.org", "github-errorhead1-add-maskx") in found
+    assert ("heading", HEADING, "github-errorhead1-add-maskx") in found
+
+
+def test_validate_says_the_document_path_inertly(tmp_path: Path) -> None:
+    config, page = _hostile(tmp_path)
+    config.write_text(
+        config.read_text("utf-8")
+        + '[[check]]\nid = "site"\ntype = "dns.record"\nname = "mybinder.org"\n'
+        'description = "d"\ndoc = "#github-errorhead1-add-maskx"\nquote = "is ours"\n',
+        "utf-8",
+    )
+    code, out, err = cli(["validate", "-c", str(config), "--document", str(page)], ACTIONS)
+    assert code == 0, err
+    assert "name.md" in out
+    assert _commands(out, err) == []
+    assert not UNSAFE_CHARACTERS.search(out + err)
 
 
 @pytest.mark.parametrize("command", [["coverage"], ["coverage", "-f", "json"], ["validate"]])
