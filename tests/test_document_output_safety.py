@@ -3,13 +3,15 @@
 The document's text, its file name and a service's error body are outside text: none of it may
 form a workflow command (tests/actions_runner.py emulates the runner's parser, both the ``::``
 and the legacy ``##[`` syntax), and a token the contents API echoes back never appears. The
-JSON form is the same data, with no raw C1 or bidi character.
+JSON form is the same data, with no raw C1 or bidi character; a suggestion is TOML that
+gives back the document's words.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,11 @@ from tests.actions_runner import Runner
 from tests.helpers import cli
 from tests.world import World
 from tests.world.github import TEAM_PAGE, TOKEN
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 ACTIONS = {"GITHUB_ACTIONS": "true"}
 ECHO = b'{"message": "Bad credentials: {authorization}", "error": "{authorization}"}'
@@ -54,13 +61,12 @@ def _hostile(tmp_path: Path) -> tuple[Path, Path]:
     return config, page
 
 
-@pytest.mark.parametrize("fmt", ["text", "json"])
+@pytest.mark.parametrize("mode", [["-f", "text"], ["-f", "json"], ["--suggest"]])
 def test_no_document_text_or_file_name_forms_a_workflow_command_in_coverage(
-    tmp_path: Path, fmt: str
+    tmp_path: Path, mode: list[str]
 ) -> None:
     config, page = _hostile(tmp_path)
-    argv = ["coverage", "-c", str(config), "--document", str(page), "-f", fmt]
-    code, out, err = cli(argv, ACTIONS)
+    code, out, err = cli(["coverage", "-c", str(config), "--document", str(page), *mode], ACTIONS)
     assert code == 0, err
     assert "mybinder.org" in out and "head1" in out  # the mentions are there, only inert
     assert _commands(out, err) == []
@@ -79,6 +85,23 @@ def test_coverage_json_is_the_same_data_with_no_legacy_command_or_raw_control(
     found = {(u["kind"], u["value"], u["anchor"]) for u in data["uncovered"]}
     assert ("domain", "mybinder.org", "github-errorhead1-add-maskx") in found
     assert ("heading", HEADING, "github-errorhead1-add-maskx") in found
+
+
+def test_a_suggestion_is_toml_that_gives_back_the_sentence_and_validates(tmp_path: Path) -> None:
+    config, page = _hostile(tmp_path)
+    argv = ["coverage", "-c", str(config), "--document", str(page), "--suggest"]
+    code, suggestions, err = cli(argv, ACTIONS)
+    assert code == 0, err
+    assert "##[" not in suggestions
+    (check,) = tomllib.loads(suggestions)["check"]
+    assert check["name"] == "mybinder.org" and check["doc"] == "#github-errorhead1-add-maskx"
+    assert check["quote"] == SENTENCE and check["description"] == SENTENCE
+    comments = [line for line in suggestions.splitlines() if line.startswith("#")]
+    assert any("head1" in line for line in comments)  # the unbound heading, named inertly
+    config.write_text(config.read_text("utf-8") + suggestions, "utf-8")
+    code, out, err = cli(["validate", "-c", str(config), "--document", str(page)], ACTIONS)
+    assert code == 0, err
+    assert _commands(out, err) == []
 
 
 def test_validate_says_the_document_path_inertly(tmp_path: Path) -> None:

@@ -137,7 +137,7 @@ def coverage(config: Config, env: Mapping[str, str], *, fmt: str, suggest: bool)
         return ExitCode.ERRORS
     found = uncovered(read.document, config.checks, config.document.ignore, config.disabled_ids)
     if suggest:
-        sys.stdout.write("".join(f"\n{u.suggestion}" for u in found))
+        sys.stdout.write(redact("".join(f"\n{u.suggestion}" for u in found)))
     elif fmt == "json":
         from checker.outputs.json_report import dumps
 
