@@ -119,6 +119,23 @@ def test_validate_says_the_document_path_inertly(tmp_path: Path) -> None:
     assert not UNSAFE_CHARACTERS.search(out + err)
 
 
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [("validate", "; 1 quote found in "), ("coverage", "\n1 mention in ")],
+)
+def test_one_is_said_in_the_singular(tmp_path: Path, command: str, says: str) -> None:
+    (tmp_path / "page.md").write_text("# Page\n\nSee `example.org`.\n", "utf-8")
+    config = tmp_path / "checks.toml"
+    config.write_text(
+        '[document]\npath = "page.md"\n[[check]]\nid = "web"\ntype = "http.status"\n'
+        'url = "https://example.com/"\ndescription = "d"\ndoc = "#page"\nquote = "See"\n',
+        "utf-8",
+    )
+    code, out, err = cli([command, "-c", str(config)])
+    assert code == 0, err
+    assert says in f"\n{out}", out
+
+
 @pytest.mark.parametrize("command", [["coverage"], ["coverage", "-f", "json"], ["validate"]])
 def test_a_token_the_contents_api_echoes_is_never_printed(
     world: World, tmp_path: Path, command: list[str]

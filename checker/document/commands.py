@@ -20,6 +20,7 @@ from checker.engine.model import DocumentState
 from checker.engine.redaction import redact, redact_value, register_environment
 from checker.errors import ConfigError, ExitCode
 from checker.outputs.escape import terminal_safe
+from checker.outputs.markdown import plural
 
 
 def _shown(text: str) -> str:
@@ -121,7 +122,7 @@ def validate_document(config: Config, env: Mapping[str, str]) -> str:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ConfigError(problems[0] + more)
     bound = sum(1 for c in config.checks if c.quote)
-    return f"; {bound} quotes found in {_shown(read.source)}"
+    return f"; {plural(bound, 'quote')} found in {_shown(read.source)}"
 
 
 def coverage(config: Config, env: Mapping[str, str], *, fmt: str, suggest: bool) -> ExitCode:
@@ -149,5 +150,6 @@ def coverage(config: Config, env: Mapping[str, str], *, fmt: str, suggest: bool)
     else:
         for u in found:
             print(f"{u.kind:<24} {_shown(u.value)}  (#{_shown(u.anchor)})")
-        print(f"{len(found)} mentions in {_shown(read.source)} not covered by any check")
+        where = _shown(read.source)
+        print(f"{plural(len(found), 'mention')} in {where} not covered by any check")
     return ExitCode.OK
