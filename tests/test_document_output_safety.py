@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.actions_runner import Runner
+from checker.outputs.escape import strip_controls
+from tests.actions_runner import Command, Runner
 from tests.helpers import cli
 from tests.world import World
 from tests.world.github import TEAM_PAGE, TOKEN
@@ -39,14 +40,14 @@ HOSTILE_PAGE = (
 UNSAFE_CHARACTERS = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def _commands(out: str, err: str) -> list[str]:
+def _commands(out: str, err: str) -> list[Command]:
     """Every command the runner would process, reading both pipes in either order."""
-    found: list[str] = []
+    found: list[Command] = []
     for streams in ((out, err), (err, out)):
         runner = Runner()
         for text in streams:
             runner.feed(text)
-        found += [f"{c.name} {c.properties} {c.data}" for c in runner.processed]
+        found += runner.processed
     return found
 
 
@@ -117,6 +118,28 @@ def test_validate_says_the_document_path_inertly(tmp_path: Path) -> None:
     assert "name.md" in out
     assert _commands(out, err) == []
     assert not UNSAFE_CHARACTERS.search(out + err)
+
+
+def test_a_broken_quote_is_annotated_by_our_commands_only(tmp_path: Path) -> None:
+    config, page = _hostile(tmp_path)
+    config.write_text(
+        config.read_text("utf-8")
+        + '[[check]]\nid = "site"\ntype = "dns.record"\nname = "mybinder.org"\n'
+        'description = "d"\ndoc = "#github-errorhead1-add-maskx"\n'
+        'quote = "gone \\u0023#[error]q1 ::error::q2"\n',
+        "utf-8",
+    )
+    env = {**ACTIONS, "GITHUB_WORKSPACE": str(tmp_path)}
+    code, out, err = cli(["validate", "-c", str(config), "--document", str(page)], env)
+    assert code == 2 and "gone" in err
+    # The quote's line in checks.toml and the page's section, each a command of our own.
+    commands = _commands(out, err)
+    annotated = {(c.name, c.properties.get("title"), c.properties.get("file")) for c in commands}
+    assert annotated == {
+        ("error", "document: site", "checks.toml"),
+        # (a file name's control and bidi characters do not reach the runner)
+        ("error", "document: site", strip_controls(page.relative_to(tmp_path).as_posix())),
+    }
 
 
 @pytest.mark.parametrize(
