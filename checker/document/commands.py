@@ -8,7 +8,6 @@ line of checks.toml that holds the quote and on the document's section.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,11 +17,22 @@ from checker.document.coverage import uncovered
 from checker.document.read import DocumentRead, read_document
 from checker.engine.config import CheckConfig, Config
 from checker.engine.model import DocumentState
+from checker.engine.redaction import redact, redact_value, register_environment
 from checker.errors import ConfigError, ExitCode
+from checker.outputs.escape import terminal_safe
+from checker.outputs.markdown import plural
+
+
+def _shown(text: str) -> str:
+    """Outside text (the document's words, its path, a service's answer) on a terminal or a
+    CI log: secrets redacted first, then inert."""
+    return terminal_safe(redact(text))
 
 
 def _read(config: Config, env: Mapping[str, str]) -> DocumentRead:
     assert config.document is not None
+    # Whatever this command prints is redacted: the tokens it may send are secrets from now on.
+    register_environment(env)
     return read_document(config.document, config.settings, env)
 
 
@@ -112,12 +122,10 @@ def validate_document(config: Config, env: Mapping[str, str]) -> str:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ConfigError(problems[0] + more)
     bound = sum(1 for c in config.checks if c.quote)
-    return f"; {bound} quotes found in {read.source}"
+    return f"; {plural(bound, 'quote')} found in {_shown(read.source)}"
 
 
 def coverage(config: Config, env: Mapping[str, str], *, fmt: str, suggest: bool) -> ExitCode:
-    from checker.outputs.escape import terminal_safe
-
     if config.document is None:
         raise ConfigError(
             f"{config.path.name}: coverage needs a document: add a [document] table with path "
@@ -125,19 +133,23 @@ def coverage(config: Config, env: Mapping[str, str], *, fmt: str, suggest: bool)
         )
     read = _read(config, env)
     if read.document is None:
-        print(f"infra-checker: {terminal_safe(read.error)}", file=sys.stderr)
+        # The contents API may echo the token back in its error body.
+        print(f"infra-checker: {_shown(read.error)}", file=sys.stderr)
         return ExitCode.ERRORS
     found = uncovered(read.document, config.checks, config.document.ignore, config.disabled_ids)
     if suggest:
-        sys.stdout.write("".join(f"\n{u.suggestion}" for u in found))
+        sys.stdout.write(redact("".join(f"\n{u.suggestion}" for u in found)))
     elif fmt == "json":
+        from checker.outputs.json_report import dumps
+
         data = {
             "document": {"source": read.source, "sha256": read.sha256},
             "uncovered": [u.to_json() for u in found],
         }
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(dumps(redact_value(data)) + "\n")
     else:
         for u in found:
-            print(f"{u.kind:<24} {terminal_safe(u.value)}  (#{terminal_safe(u.anchor)})")
-        print(f"{len(found)} mentions in {read.source} not covered by any check")
+            print(f"{u.kind:<24} {_shown(u.value)}  (#{_shown(u.anchor)})")
+        where = _shown(read.source)
+        print(f"{plural(len(found), 'mention')} in {where} not covered by any check")
     return ExitCode.OK

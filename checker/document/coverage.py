@@ -9,7 +9,6 @@ its family checks that kind of thing.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ from checker.document.markdown import Block, Document
 from checker.engine.config import CheckConfig, parse_config
 from checker.engine.model import Uncovered
 from checker.errors import UserError
-from checker.outputs.escape import strip_controls
+from checker.outputs.escape import strip_controls, terminal_safe
+from checker.outputs.json_report import dumps
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -165,9 +165,16 @@ def _ignored(ignore: Sequence[str], *values: str) -> bool:
 
 
 def _toml(value: str) -> str:
-    """A TOML basic string of outside text: no control or bidi character reaches the terminal
-    (JSON's escapes are TOML's)."""
-    return json.dumps(strip_controls(value), ensure_ascii=False)
+    """A TOML basic string of outside text that parses back to its visible text and is inert
+    in a terminal and a CI log: control and bidi characters (which a reader does not see)
+    removed, and the safe JSON writer's escapes, which are TOML's too (``\\u0023`` for the
+    ``#`` of a legacy workflow command ``##[``, ``\\u2028``...)."""
+    return dumps(strip_controls(value), indent=None)
+
+
+def _comment(text: str) -> str:
+    """A TOML comment line of our words and outside text: one line, inert."""
+    return f"# {terminal_safe(text)}\n"
 
 
 def _valid(suggestion: str) -> bool:
@@ -238,19 +245,19 @@ def uncovered(
             continue
         suggestion = _suggestion(mention, _ident(mention, taken))
         if not _valid(suggestion):
-            suggestion = (
-                f"# {mention.kind} {_toml(mention.value)} in #{mention.anchor}: no check type "
-                "accepts it as written; check it by hand or list it in [document] ignore.\n"
+            suggestion = _comment(
+                f"{mention.kind} {_toml(mention.value)} in #{mention.anchor}: no check type "
+                "accepts it as written; check it by hand or list it in [document] ignore."
             )
         found.append(Uncovered(mention.kind, mention.value, mention.anchor, suggestion))
     bound = _bound_headings(document, checks)
     for heading in document.headings:
         if heading.anchor in bound or _ignored(ignore, heading.title, f"#{heading.anchor}"):
             continue
-        suggestion = (
-            f"# No check verifies section #{heading.anchor} ({heading.title}): add a [[check]] "
+        suggestion = _comment(
+            f"No check verifies section #{heading.anchor} ({heading.title}): add a [[check]] "
             f'with doc = "#{heading.anchor}" and a quote, or list "#{heading.anchor}" in '
-            "[document] ignore.\n"
+            "[document] ignore."
         )
         found.append(Uncovered("heading", heading.title, heading.anchor, suggestion))
     return tuple(found)
