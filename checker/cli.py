@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from checker.engine.model import Result
     from checker.engine.runner import RunReport
     from checker.memory.history import RunMemory
+    from checker.outputs.markdown import DocBase
 
 
 class OutputFormat(str, enum.Enum):
@@ -423,6 +424,7 @@ def render(
     colour: bool,
     env: Mapping[str, str],
     memory: RunMemory | None = None,
+    base: DocBase | None = None,
 ) -> str:
     if fmt is OutputFormat.SARIF:
         from checker.outputs.sarif import SarifReport
@@ -435,7 +437,7 @@ def render(
     if fmt is OutputFormat.MARKDOWN:
         from checker.outputs.markdown import render_markdown
 
-        return render_markdown(report, memory)
+        return render_markdown(report, memory, base=base)
     from checker.outputs.text import render_text
 
     return render_text(
@@ -453,9 +455,11 @@ def _emit(
 ) -> None:
     from checker.engine.redaction import redact
     from checker.outputs.github_actions import in_github_actions, stop_commands
+    from checker.outputs.markdown import doc_base, render_markdown
 
+    base = doc_base(env, config.path, config.document)
     colour = output is None and sys.stdout.isatty() and not env.get("NO_COLOR")
-    text = redact(render(report, config, fmt, colour=colour, env=env, memory=memory))
+    text = redact(render(report, config, fmt, colour=colour, env=env, memory=memory, base=base))
     if output is None:
         if in_github_actions(env) and fmt is OutputFormat.MARKDOWN:
             # Code spans keep outside text verbatim, `##[` included: the runner must not read it.
@@ -472,7 +476,6 @@ def _emit(
     summary_path = env.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         from checker.outputs.github_actions import append_runner_file
-        from checker.outputs.markdown import doc_base, render_markdown
 
-        summary = render_markdown(report, memory, base=doc_base(env, config.path))
+        summary = render_markdown(report, memory, base=base)
         append_runner_file(Path(summary_path), redact(summary), "job summary")

@@ -147,6 +147,31 @@ url = "{url}/health"
 )
 
 
+def test_every_markdown_output_links_docs_to_the_commit_that_ran(
+    world: World, tmp_path: Path
+) -> None:
+    infra = tmp_path / "infra"
+    infra.mkdir()
+    (infra / "shared.md").write_text(DOCUMENT, encoding="utf-8")
+    config = infra / "checks.toml"
+    config.write_text(CHECKS.format(url=world.site.url), encoding="utf-8")
+    summary, report, bundle = tmp_path / "summary.md", tmp_path / "report.md", tmp_path / "bundle"
+    env = {
+        **world.env(),
+        **ACTIONS,
+        "GITHUB_WORKSPACE": str(tmp_path),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    argv = ["run", "-c", str(config), "-f", "markdown", "-o", str(report)]
+    code, _, err = cli([*argv, "--evidence", str(bundle)], env)
+    assert code == 0, err
+    expected = [f"{BLOB}/infra/shared.md#github", f"{BLOB}/infra/runbook.md#health"]
+    for written in (report, summary, bundle / "report.md"):
+        shown = assert_inert(written.read_text(encoding="utf-8"))
+        assert shown.hrefs == expected, written
+        assert "../../outside.md" in shown.code, written
+
+
 def test_markdown_to_stdout_outside_actions_links_only_urls(world: World, tmp_path: Path) -> None:
     (tmp_path / "shared.md").write_text(DOCUMENT, encoding="utf-8")
     config = tmp_path / "checks.toml"
