@@ -421,11 +421,13 @@ def render(
     config: Config,
     fmt: OutputFormat,
     *,
-    colour: bool,
     env: Mapping[str, str],
     memory: RunMemory | None = None,
+    terminal: bool = False,
     base: DocBase | None = None,
 ) -> str:
+    """The report in ``fmt``; ``terminal`` when it goes to a person's terminal (colour, and
+    a text table cut to its width: a file or a log keeps every reason whole)."""
     if fmt is OutputFormat.SARIF:
         from checker.outputs.sarif import SarifReport
 
@@ -440,9 +442,8 @@ def render(
         return render_markdown(report, memory, base=base)
     from checker.outputs.text import render_text
 
-    return render_text(
-        report, colour=colour, width=None if sys.stdout.isatty() else 0, memory=memory
-    )
+    colour = terminal and not env.get("NO_COLOR")
+    return render_text(report, colour=colour, width=None if terminal else 0, memory=memory)
 
 
 def _emit(
@@ -458,8 +459,8 @@ def _emit(
     from checker.outputs.markdown import doc_base, render_markdown
 
     base = doc_base(env, config.path, config.document)
-    colour = output is None and sys.stdout.isatty() and not env.get("NO_COLOR")
-    text = redact(render(report, config, fmt, colour=colour, env=env, memory=memory, base=base))
+    terminal = output is None and sys.stdout.isatty()
+    text = redact(render(report, config, fmt, env=env, memory=memory, terminal=terminal, base=base))
     if output is None:
         if in_github_actions(env) and fmt is OutputFormat.MARKDOWN:
             # Code spans keep outside text verbatim, `##[` included: the runner must not read it.
