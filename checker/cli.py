@@ -181,9 +181,10 @@ def main(
         config = _load(args.config, env, now, getattr(args, "document", None))
         if args.command == "validate":
             from checker.document.commands import validate_document
+            from checker.outputs.markdown import plural
 
             bound = validate_document(config, env)
-            print(f"{args.config}: {len(config.checks)} checks, valid{bound}")
+            print(f"{args.config}: {plural(len(config.checks), 'check')}, valid{bound}")
             return ExitCode.OK
         if args.command == "coverage":
             from checker.document.commands import coverage

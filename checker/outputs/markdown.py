@@ -242,13 +242,15 @@ def _document(document: DocumentSummary) -> list[str]:
         return [*lines, f"It could not be read this run: {code_span(redact(document.error))}", ""]
     lines += [
         f"Read from {code_span(document.source)} (SHA-256 `{document.sha256}`): "
-        f"{document.checks_bound} checks bound to a sentence, {document.checks_unbound} unbound.",
+        f"{plural(document.checks_bound, 'check')} bound to a sentence, "
+        f"{document.checks_unbound} unbound.",
         "",
     ]
     if not document.uncovered:
         return [*lines, "Every checkable mention is covered or deliberately left out.", ""]
     lines += [
-        f"{len(document.uncovered)} mentions no check covers (`infra-checker coverage --suggest` "
+        f"{plural(len(document.uncovered), 'mention')} no check covers "
+        "(`infra-checker coverage --suggest` "
         "prints a `[[check]]` for each):",
         "",
         "| Kind | Mention | Section |",
