@@ -113,10 +113,10 @@ DOCUMENT = """\
 
 ## GitHub
 
-The site answers at its home page.
+The site answers at its home page. Write to `team@example.org`.
 """
-
-CHECKS = (
+# One check bound to the document's only section, which has one mention no check covers.
+BOUND = (
     FAST_SETTINGS
     + """
 [document]
@@ -129,7 +129,11 @@ description = "The site answers"
 doc = "#github"
 quote = "The site answers at its home page."
 url = "{url}/"
-
+"""
+)
+CHECKS = (
+    BOUND
+    + """
 [[check]]
 id = "health"
 type = "http.status"

@@ -11,31 +11,13 @@ from checker.memory.history import remember_run
 from checker.memory.state import State
 from checker.outputs.dashboard import FOLD_OVER, Fact, render_dashboard
 from tests.gfm import assert_inert
-from tests.helpers import FAST_SETTINGS, cli
+from tests.helpers import cli
+from tests.test_markdown_links import BOUND, DOCUMENT
 from tests.world import World
 
-DOCUMENT = """\
-# Shared infrastructure
-
-## GitHub
-
-The site answers at its home page. Write to `team@example.org`.
-"""
-
 CHECKS = (
-    FAST_SETTINGS
+    BOUND
     + """
-[document]
-path = "shared.md"
-
-[[check]]
-id = "home"
-type = "http.status"
-description = "The site answers"
-doc = "#github"
-quote = "The site answers at its home page."
-url = "{url}/"
-
 [[check]]
 id = "health"
 type = "http.status"
@@ -74,8 +56,7 @@ def test_one_check_bound_one_unbound_one_mention_in_every_report(
 
 
 def test_validate_counts_one_check(world: World, tmp_path: Path) -> None:
-    single = CHECKS[: CHECKS.index('[[check]]\nid = "health"')]
-    config = _config(world, tmp_path, single)
+    config = _config(world, tmp_path, BOUND)
     code, out, err = cli(["validate", "-c", str(config)])
     assert code == 0, err
     assert out.startswith(f"{config}: 1 check, valid")
