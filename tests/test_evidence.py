@@ -168,6 +168,27 @@ def test_evidence_files_are_safe_to_print_and_keep_every_character(
     assert "Registrar: Bluehost\r\n\\x1b]0;pwned\\x07\\x1b[2J\\u202eevil\r\n" in text
 
 
+def test_a_long_answer_is_cut_in_the_report_with_a_notice_and_kept_whole_in_the_bundle(
+    world: World, tmp_path: Path
+) -> None:
+    page = "".join(f"line {n:05d} of a long page\n" for n in range(2_000))  # 52,000 characters
+    world.site.pages["/"] = Reply.text(page)
+    config = tmp_path / "checks.toml"
+    config.write_text(FAST_SETTINGS + CHECKS.format(url=world.site.url))
+    out = tmp_path / "bundle"
+    _, stdout, _ = cli(
+        ["run", "-c", str(config), "--only", "binder-home", "-f", "json", "--evidence", str(out)],
+        world.env(),
+    )
+    [result] = json.loads(stdout)["results"]
+    excerpt = result["evidence"][0]["excerpt"]
+    assert excerpt.startswith(page[:4_000])
+    assert excerpt.endswith(
+        "\n[cut here: 4,000 of 52,000 characters shown; the evidence bundle keeps the whole answer]"
+    )
+    assert page in (out / "evidence" / "01-binder-home.txt").read_text()
+
+
 def test_every_answer_of_every_attempt_is_kept_and_the_report_points_at_it(
     world: World, tmp_path: Path
 ) -> None:

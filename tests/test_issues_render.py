@@ -4,13 +4,14 @@ body and comment fits GitHub's 65,536-character limit whatever checks.toml holds
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime, timezone
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.engine.model import Evidence, Result, Status
+from checker.engine.model import DocumentBinding, DocumentState, Evidence, Result, Status
 from checker.engine.redaction import register_secret
 from checker.outputs.issues.kinds import Kind
 from checker.outputs.issues.render import (
@@ -122,6 +123,21 @@ def test_long_expectations_and_descriptions_fit() -> None:
     assert "more*" in body and parse_marker(body) == MARKER
     for kind in (Kind.REOPEN, Kind.UPDATE, Kind.CLOSE):
         assert_inert(comment_for(kind, result, RUN, "deploy-repo"))
+
+
+def test_a_huge_document_section_is_cut_with_a_notice_and_the_body_fits() -> None:
+    section = HOSTILE + "y" * 70_000
+    moved = DocumentBinding(DocumentState.CHANGED, "github", "x" * 70_000, section)
+    body = body_for(drift("master", document=moved), MARKER, RUN)
+    shown = assert_inert(body, comments=2)
+    assert "Cut here: " in body and "The document changed" in shown.html
+
+
+def test_the_observed_block_is_json_with_controls_as_escapes_that_reads_back() -> None:
+    observed = {"default_branch": "a\x9b31m\u202eb\x7f", "when": "2026"}
+    shown = render(body_for(drift("x", observed=observed), MARKER, RUN))
+    [block] = [code for code in shown.code if '"when"' in code]
+    assert "\\u009b31m\\u202eb\\u007f" in block and json.loads(block) == observed
 
 
 def test_comments_say_what_happened_without_repeating_the_evidence() -> None:

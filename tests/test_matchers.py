@@ -63,7 +63,14 @@ def test_matching_values_pass(matcher: dict[str, Any], observed: Any) -> None:
         (
             {"all_match": "cloudflare"},
             ["x.cloudflare.com", "ns1.dnsimple.com"],
-            'only have items matching /cloudflare/ (not ["ns1.dnsimple.com"])',
+            'expected value to only have items matching /cloudflare/, but ["ns1.dnsimple.com"] '
+            "of the 2 observed do not",
+        ),
+        (
+            {"all_match": "cloudflare"},
+            ["ns1.dnsimple.com"],
+            "expected value to only have items matching /cloudflare/, "
+            'observed ["ns1.dnsimple.com"] (no item matches)',
         ),
         ({"all_match": "cloudflare"}, [], "expected value to be a non-empty list"),
         ({"all_match": "cloudflare"}, "x.cloudflare.com", "expected value to be a list"),
@@ -79,6 +86,12 @@ def test_failures_are_sentences(matcher: dict[str, Any], observed: Any, sentence
     found = fails(matcher, observed)
     assert len(found) == 1
     assert sentence in found[0]
+
+
+def test_an_all_match_failure_names_each_value_once() -> None:
+    observed = ["a.ns.cloudflare.com", "ns1.dnsimple.com", "b.ns.cloudflare.com"]
+    [sentence] = fails({"all_match": r"\.ns\.cloudflare\.com$"}, observed)
+    assert sentence.count("ns1.dnsimple.com") == 1 and "a.ns.cloudflare.com" not in sentence
 
 
 def test_every_failing_operator_is_reported() -> None:

@@ -164,7 +164,11 @@ def _op_all_match(name: str, arg: str, observed: Any) -> str | None:
     misfits = [item for item in observed if not _search(arg, item)]
     if not misfits:
         return None
-    return _fail(name, f"only have items matching /{arg}/ (not {show(misfits)})", observed)
+    # The misfits are what the reader needs; the whole list only when it is more than them.
+    expectation = f"expected {name} to only have items matching /{arg}/"
+    if len(misfits) == len(observed):
+        return f"{expectation}, observed {show(observed)} (no item matches)"
+    return f"{expectation}, but {show(misfits)} of the {len(observed)} observed do not"
 
 
 def _normal_set(values: Any) -> set[Any] | None:

@@ -18,6 +18,9 @@ JSONValue: TypeAlias = Any
 """A value made of str, int, float, bool, None, lists and str-keyed dicts (JSON's types)."""
 
 EXCERPT_LIMIT = 4000
+# An excerpt this much longer than the limit is cut; a cut one (limit plus its notice) is not
+# cut again when the evidence is copied (redacted, scrubbed).
+_NOTICE_ROOM = 200
 
 
 class Status(str, enum.Enum):
@@ -47,8 +50,17 @@ class Evidence:
     media_type: str = "text/plain"
 
     def __post_init__(self) -> None:
-        if len(self.excerpt) > EXCERPT_LIMIT:
-            object.__setattr__(self, "excerpt", self.excerpt[:EXCERPT_LIMIT] + "\n[truncated]")
+        # The one place an excerpt is cut: the cut says so where it happens, and the whole
+        # answer stays in ``raw`` (the evidence bundle writes it), kept here if nobody else did.
+        whole = self.excerpt
+        if len(whole) > EXCERPT_LIMIT + _NOTICE_ROOM:
+            notice = (
+                f"\n[cut here: {EXCERPT_LIMIT:,} of {len(whole):,} characters shown; "
+                "the evidence bundle keeps the whole answer]"
+            )
+            object.__setattr__(self, "excerpt", whole[:EXCERPT_LIMIT] + notice)
+            if not self.raw:
+                object.__setattr__(self, "raw", whole)
 
     def to_json(self, *, include_raw: bool = False) -> dict[str, JSONValue]:
         data: dict[str, JSONValue] = {

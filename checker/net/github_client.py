@@ -214,7 +214,7 @@ def _fetch(
     text = json.dumps(data, indent=1, sort_keys=True, default=str)
     evidence = Evidence(
         source=f"{source} -> HTTP 200",
-        excerpt=text[:2000],
+        excerpt=text,
         raw=text,
         media_type="application/json",
     )

@@ -155,7 +155,7 @@ class HttpResponse:
         return Evidence(
             source=f"GET {self.url} -> HTTP {self.status}",
             fetched_at=self.fetched_at,
-            excerpt=self.text[:2000],
+            excerpt=self.text,
             raw=self.text,
             media_type=media,
         )

@@ -130,7 +130,7 @@ class WhoisAnswer:
         return Evidence(
             source=f"WHOIS {self.label} query {self.query!r}",
             fetched_at=self.fetched_at,
-            excerpt=lines or self.text[:2000],
+            excerpt=lines or self.text,
             raw=self.text,
         )
 

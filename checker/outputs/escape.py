@@ -103,6 +103,15 @@ def code_span(text: str, *, in_table: bool = False) -> str:
     return f"{fence}{body}{fence}"
 
 
+def clipped_span(text: str, limit: int, *, in_table: bool = False) -> str:
+    """:func:`code_span` of at most ``limit`` characters of ``text``; a cut says so, and by
+    how much, right where it is."""
+    if len(text) <= limit:
+        return code_span(text, in_table=in_table)
+    shown = code_span(text[:limit], in_table=in_table) + " " if limit else ""
+    return f"{shown}*(cut: {limit:,} of {len(text):,} characters shown)*"
+
+
 def fenced(text: str, info: str = "text") -> str:
     """Outside text as a fenced code block it cannot close: the fence is longer than any run
     of backticks inside. Kept verbatim but for controls and bidi characters, shown as escapes
@@ -132,7 +141,9 @@ def link(label: str, url: str) -> str:
     href = safe_url(url)
     if href is None:
         return code_span(label)
-    return f"[{label}](<{href}>)"
+    # cmark decodes entity references in a destination (``&amp;`` would become ``&``); an
+    # escaped ampersand decodes back to the one the URL has.
+    return f"[{label}](<{href.replace('&', '&amp;')}>)"
 
 
 def html_text(text: str) -> str:

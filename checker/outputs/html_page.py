@@ -9,7 +9,6 @@ Links go only to the bundle's own files, or to a check's ``doc`` when it is an h
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from checker.engine.model import Result, Status
 from checker.engine.runner import RunReport
 from checker.outputs.escape import visible_controls
+from checker.outputs.json_report import dumps
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'none'"
 _WEB_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
@@ -77,7 +77,7 @@ def _doc(doc: str) -> str:
 
 
 def _json_block(value: Any) -> str:
-    return f"<pre>{text(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True))}</pre>"
+    return f"<pre>{text(dumps(value, sort_keys=True))}</pre>"
 
 
 def _rows(pairs: Sequence[tuple[str, str]]) -> str:

@@ -13,7 +13,6 @@ of the same check stay two alerts.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +23,7 @@ from checker.engine.config import CheckConfig, Config
 from checker.engine.model import Result, Status
 from checker.engine.runner import RunReport
 from checker.outputs.escape import terminal_safe
+from checker.outputs.json_report import dumps
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
@@ -178,4 +178,4 @@ class SarifReport:
         }
 
     def render(self, report: RunReport) -> str:
-        return json.dumps(self.data(report), indent=2, ensure_ascii=False) + "\n"
+        return dumps(self.data(report)) + "\n"

@@ -29,9 +29,17 @@ from datetime import datetime
 from checker.engine.header import CHECK_ID_BODY
 from checker.engine.model import DocumentState, Evidence, Result
 from checker.engine.redaction import redact, redact_value
-from checker.outputs.escape import code_span, fenced, html_text, link, strip_controls
+from checker.outputs.escape import clipped_span, code_span, fenced, html_text, link, strip_controls
 from checker.outputs.issues.kinds import Kind
-from checker.outputs.markdown import DocBase, doc_link, expectation, value_text, values_inline
+from checker.outputs.json_report import dumps
+from checker.outputs.markdown import (
+    DocBase,
+    doc_link,
+    expectation,
+    plural,
+    value_text,
+    values_inline,
+)
 
 # GitHub's limit is 65,536 characters; count UTF-16 units and keep a margin so an astral
 # character or a future count change cannot push us over.
@@ -47,7 +55,13 @@ TRUNCATED = (
     "65,536-character limit; the run's report and evidence bundle have all of it.*"
 )
 # Characters of outside text each part may show at full scale; halved until the whole fits.
-CAPS = {"inline": 2_000, "cell": 4_000, "observed": 20_000, "evidence": 12_000}
+CAPS = {
+    "inline": 2_000,
+    "cell": 4_000,
+    "observed": 20_000,
+    "evidence": 12_000,
+    "document": 8_000,
+}
 EVIDENCE_SHOWN = 3
 _FIELD_NAME = re.compile(r"[A-Za-z0-9_]+")  # a field a table row may name as code
 # The judged observed values, kept hidden in the body so that the next update can say what
@@ -110,7 +124,7 @@ def observed_in(body: str | None) -> dict[str, object] | None:
 DOCUMENT_DRIFTS = (DocumentState.CHANGED, DocumentState.NO_SECTION)
 
 
-def _document_side(result: Result) -> list[str] | None:
+def _document_side(result: Result, scale: _Scale) -> list[str] | None:
     """When the document moved away from checks.toml: what it says now, and which side to fix."""
     binding = result.document
     if binding is None or binding.state not in DOCUMENT_DRIFTS:
@@ -121,15 +135,15 @@ def _document_side(result: Result) -> list[str] | None:
             f"The section {anchor} of the document no longer states the sentence this check "
             "verifies:",
             "",
-            fenced(binding.quote),
+            *scale.block(binding.quote, "document"),
             "",
             "It now says:",
             "",
-            fenced(binding.section),
+            *scale.block(binding.section, "document"),
         ]
     else:
         head = [f"The document has no section {anchor} any more. The check verified:", "",
-                fenced(binding.quote)]  # fmt: skip
+                *scale.block(binding.quote, "document")]  # fmt: skip
     return [
         "### The document changed",
         "",
@@ -219,11 +233,8 @@ class _Scale:
 
     def inline(self, text: str, part: str = "inline", *, in_table: bool = False) -> str:
         limit = self.cap(part)
-        if len(text) <= limit:
-            return code_span(text, in_table=in_table)
-        self.cut = True
-        shown = code_span(text[:limit], in_table=in_table) + " " if limit else ""
-        return f"{shown}*(cut: {limit:,} of {len(text):,} characters shown)*"
+        self.cut = self.cut or len(text) > limit
+        return clipped_span(text, limit, in_table=in_table)
 
     def block(self, text: str, part: str, info: str = "text") -> list[str]:
         limit = self.cap(part)
@@ -328,14 +339,15 @@ def _evidence(evidence: tuple[Evidence, ...], scale: _Scale) -> list[str]:
             "",
         ]
     if len(evidence) > len(shown):
-        lines += [f"*{len(evidence) - len(shown)} more answers are in the run's report.*", ""]
+        more = plural(len(evidence) - len(shown), "more answer")
+        lines += [f"*The run's report has {more}.*", ""]
     return lines
 
 
 def _observed_details(result: Result, scale: _Scale) -> list[str]:
     if result.observed is None:
         return []
-    text = json.dumps(result.observed, indent=1, sort_keys=True, ensure_ascii=False, default=str)
+    text = dumps(result.observed, indent=1, sort_keys=True)
     return [
         "<details><summary>All observed values</summary>",
         "",
@@ -366,7 +378,6 @@ def _verdict(result: Result, scale: _Scale) -> str:
 
 def body_for(result: Result, marker: Marker, run: RunInfo) -> str:
     result = _clean(result)
-    document_side = _document_side(result)
     recorded = snapshot(result)
 
     def render(scale: _Scale) -> list[str]:
@@ -387,7 +398,7 @@ def body_for(result: Result, marker: Marker, run: RunInfo) -> str:
             *_observed_details(result, scale),
             *_evidence(result.evidence, scale),
             *(
-                document_side
+                _document_side(result, scale)
                 or [
                     "### How to resolve",
                     "",

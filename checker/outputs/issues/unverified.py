@@ -22,7 +22,7 @@ from checker.engine.model import Result, Status
 from checker.errors import SyncError
 from checker.memory.history import VERIFIED, RunMemory, needs_unverified_issue, unverified_since
 from checker.memory.state import CheckMemory, stamp
-from checker.outputs.escape import code_span, strip_controls
+from checker.outputs.escape import clipped_span, strip_controls
 from checker.outputs.issues.github_issues import AmbiguousWrite, IssueStore
 from checker.outputs.issues.render import TITLE_LIMIT, RunInfo
 
@@ -31,6 +31,7 @@ LABEL_COLOUR = "fbca04"
 LABEL_DESCRIPTION = "A documented fact nobody could verify for days (infra-checker)"
 MARKER = re.compile(r"<!-- infra-checker:unverified check-id=([a-z0-9]+(?:-[a-z0-9]+)*) -->")
 CREATE_ATTEMPTS = 3
+SHOWN = 8_000  # characters of outside text per part: the body stays far below GitHub's limit
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def body_for(result: Result, memory: CheckMemory, run: RunInfo, days: int) -> st
     return "\n".join(
         [
             marker(result.id),
-            f"**Documented fact:** {code_span(result.description)}",
+            f"**Documented fact:** {clipped_span(result.description, SHOWN)}",
             "",
             f"**Check:** `{result.id}` (`{result.type}`): nobody could verify this fact for "
             f"{days} days or more: only `error` or `unverifiable` since "
@@ -74,7 +75,7 @@ def body_for(result: Result, memory: CheckMemory, run: RunInfo, days: int) -> st
             "",
             "### The latest reason",
             "",
-            f"`{result.status.value}`: {code_span(result.message)}",
+            f"`{result.status.value}`: {clipped_span(result.message, SHOWN)}",
             "",
             "Recent runs:",
             "",
@@ -181,7 +182,7 @@ def _close(store: IssueStore, number: int, result: Result, run: RunInfo, now: da
         store.comment(number, f"{seen} Closing.")
         store.edit_issue(number, state="closed", state_reason="completed")
         return
-    reason = code_span(result.waiver.reason) if result.waiver else ""
+    reason = clipped_span(result.waiver.reason, SHOWN) if result.waiver else ""
     store.comment(number, f"The check is waived ({reason}) as of {run.link}. Closing.")
     store.edit_issue(number, state="closed", state_reason="not_planned")
 
