@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from checker.engine.model import Result
     from checker.engine.runner import RunReport
     from checker.memory.history import RunMemory
+    from checker.outputs.markdown import DocBase
 
 
 class OutputFormat(str, enum.Enum):
@@ -180,9 +181,10 @@ def main(
         config = _load(args.config, env, now, getattr(args, "document", None))
         if args.command == "validate":
             from checker.document.commands import validate_document
+            from checker.outputs.markdown import plural
 
             bound = validate_document(config, env)
-            print(f"{args.config}: {len(config.checks)} checks, valid{bound}")
+            print(f"{args.config}: {plural(len(config.checks), 'check')}, valid{bound}")
             return ExitCode.OK
         if args.command == "coverage":
             from checker.document.commands import coverage
@@ -420,10 +422,13 @@ def render(
     config: Config,
     fmt: OutputFormat,
     *,
-    colour: bool,
     env: Mapping[str, str],
     memory: RunMemory | None = None,
+    terminal: bool = False,
+    base: DocBase | None = None,
 ) -> str:
+    """The report in ``fmt``; ``terminal`` when it goes to a person's terminal (colour, and
+    a text table cut to its width: a file or a log keeps every reason whole)."""
     if fmt is OutputFormat.SARIF:
         from checker.outputs.sarif import SarifReport
 
@@ -435,12 +440,11 @@ def render(
     if fmt is OutputFormat.MARKDOWN:
         from checker.outputs.markdown import render_markdown
 
-        return render_markdown(report, memory)
+        return render_markdown(report, memory, base=base)
     from checker.outputs.text import render_text
 
-    return render_text(
-        report, colour=colour, width=None if sys.stdout.isatty() else 0, memory=memory
-    )
+    colour = terminal and not env.get("NO_COLOR")
+    return render_text(report, colour=colour, width=None if terminal else 0, memory=memory)
 
 
 def _emit(
@@ -453,9 +457,11 @@ def _emit(
 ) -> None:
     from checker.engine.redaction import redact
     from checker.outputs.github_actions import in_github_actions, stop_commands
+    from checker.outputs.markdown import doc_base, render_markdown
 
-    colour = output is None and sys.stdout.isatty() and not env.get("NO_COLOR")
-    text = redact(render(report, config, fmt, colour=colour, env=env, memory=memory))
+    base = doc_base(env, config.path, config.document)
+    terminal = output is None and sys.stdout.isatty()
+    text = redact(render(report, config, fmt, env=env, memory=memory, terminal=terminal, base=base))
     if output is None:
         if in_github_actions(env) and fmt is OutputFormat.MARKDOWN:
             # Code spans keep outside text verbatim, `##[` included: the runner must not read it.
@@ -472,7 +478,6 @@ def _emit(
     summary_path = env.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         from checker.outputs.github_actions import append_runner_file
-        from checker.outputs.markdown import doc_base, render_markdown
 
-        summary = render_markdown(report, memory, base=doc_base(env, config.path))
+        summary = render_markdown(report, memory, base=base)
         append_runner_file(Path(summary_path), redact(summary), "job summary")

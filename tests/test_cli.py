@@ -149,6 +149,55 @@ def test_an_unwritable_job_summary_is_a_warning_not_a_crash(
     assert "Traceback" not in err
 
 
+def _on_a_terminal(argv: list[str], env: dict[str, str], columns: int) -> tuple[int, str]:
+    """The CLI in its own process, stdout a pseudo-terminal ``columns`` wide (as a person runs
+    it); what it printed there."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    root = str(Path(__file__).resolve().parents[1])
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "checker", *argv],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            env={**env, "PATH": "/usr/bin:/bin", "PYTHONPATH": root},
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the terminal has no writer left
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    return proc.returncode, shown.decode()
+
+
+def test_a_report_file_is_never_cut_to_the_terminal_it_was_asked_from(
+    world: World, config: Callable[..., Path], tmp_path: Path
+) -> None:
+    path, report = str(config(health="gone")), tmp_path / "report.txt"
+    reason = "expected status to be one of [200], observed 404"
+    code, shown = _on_a_terminal(["run", "-c", path], world.env(), columns=40)
+    assert code == 1 and "binder-health" in shown and reason not in shown  # the table is cut
+    code, shown = _on_a_terminal(["run", "-c", path, "-o", str(report)], world.env(), columns=40)
+    assert (code, shown) == (1, "")
+    assert reason in report.read_text(encoding="utf-8")
+    assert "\033[" not in report.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     "setting", ["timeout = inf", "timeout = 1e10", "retry_backoff = 1e300", "confirm_delay = nan"]
 )

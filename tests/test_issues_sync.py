@@ -297,7 +297,7 @@ def test_cap_on_new_issues(gh: Runner) -> None:
     code, _, err = gh.run(DEPLOY, HUB, issues=ISSUES + "max_new = 1\n")
     assert code == 1
     assert len(gh.managed()) == 1
-    assert "1 more drifting checks get no new issue this run (cap of 1" in err
+    assert "No new issue this run for 1 more drifting check (at most 1 new issue per run)" in err
     assert "hub-repo" in gh.summary.read_text()
     gh.run(DEPLOY, HUB, issues=ISSUES + "max_new = 1\n")
     assert len(gh.managed()) == 2  # the next run catches up

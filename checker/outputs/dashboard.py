@@ -35,6 +35,7 @@ from checker.memory.state import (
 )
 from checker.outputs.escape import code_span
 from checker.outputs.issues.render import BUDGET, size
+from checker.outputs.markdown import plural
 
 TITLE = "Infrastructure facts: status"
 MARKER = "<!-- infra-checker:dashboard -->"
@@ -205,7 +206,7 @@ def render_dashboard(
     details = (
         [
             "",
-            f"<details><summary>{len(folded)} facts ok and steady, last verified "
+            f"<details><summary>{plural(len(folded), 'fact')} ok and steady, last verified "
             f"{_day(memory.now)}</summary>",
             "",
             ", ".join(folded),
@@ -218,8 +219,8 @@ def render_dashboard(
     if fixed + size("\n".join(details)) > budget:
         details = [
             "",
-            f"{len(folded)} facts ok and steady, last verified {_day(memory.now)} (too many "
-            "to name here).",
+            f"{plural(len(folded), 'fact')} ok and steady, last verified {_day(memory.now)} "
+            "(too many to name here).",
         ]
     room = budget - fixed - size("\n".join(details))
     kept: list[str] = []
@@ -229,7 +230,7 @@ def render_dashboard(
             break
         kept.append(row)
     omitted = len(rows) - len(kept)
-    more = ["", f"*{omitted} more facts are not shown here; the run's report has them.*"]
+    more = ["", f"*Not shown here: {plural(omitted, 'more fact')}; the run's report has them.*"]
     return "\n".join(head + kept + (more if omitted else []) + details + tail)
 
 

@@ -28,6 +28,7 @@ from typing import Any, TextIO
 from checker.engine.model import Status
 from checker.outputs.escape import terminal_safe
 from checker.outputs.evidence import MANIFEST, SUMS
+from checker.outputs.markdown import plural
 
 EXIT_CONSISTENT, EXIT_INCONSISTENT = 0, 1
 _SUMS_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
@@ -257,7 +258,7 @@ def summary(bundle: Bundle) -> str:
     else:
         lines.append("  endpoints: the defaults (the public services)")
     counts = ", ".join(f"{n} {s}" for s, n in (report.get("summary") or {}).items())
-    lines += ["", f"Verdicts ({len(report.get('results', []))} checks): {counts}"]
+    lines += ["", f"Verdicts ({plural(len(report.get('results', [])), 'check')}): {counts}"]
     for result in report.get("results", []):
         lines.append(
             f"  {show(result.get('status')):<13} {show(result.get('id'))}: "
@@ -265,7 +266,7 @@ def summary(bundle: Bundle) -> str:
         )
     not_run = selection.get("not_run") or []
     if selection.get("partial"):
-        lines += ["", f"PARTIAL RUN: {len(not_run)} configured checks did not run:"]
+        lines += ["", f"PARTIAL RUN: {plural(len(not_run), 'configured check')} did not run:"]
         lines += [f"  {show(n.get('id'))}: {show(n.get('reason'))}" for n in not_run]
     else:
         lines += ["", "Every configured check ran."]

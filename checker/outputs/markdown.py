@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from checker.engine.config import DocumentSource
 from checker.engine.model import DocumentSummary, Result, Status
 from checker.engine.redaction import redact
 from checker.engine.runner import RunReport
@@ -39,15 +40,43 @@ def plural(count: int, noun: str) -> str:
 
 @dataclass(frozen=True)
 class DocBase:
-    """Where a ``doc`` that is a repository path points: the blob URL of the commit that ran
-    (``https://github.com/owner/name/blob/<sha>``) and the folder of checks.toml in it."""
+    """Where a ``doc`` that is not a URL points. A repository path goes under ``blob``, the
+    blob URL of the commit that ran (``https://github.com/owner/name/blob/<sha>``), relative
+    to ``folder`` (that of checks.toml in it); None when the run does not know its repository.
+    An ``#anchor`` is a section of the ``[document]``: ``document`` is its URL (the
+    ``[document] url``, or its path in the repository under ``blob``), None when unknown."""
 
-    blob: str
+    blob: str | None
     folder: str = ""
+    document: str | None = None
 
 
-def doc_base(env: Mapping[str, str], config_path: Path | None = None) -> DocBase | None:
-    """The repository a run knows it is in (GitHub Actions); None elsewhere."""
+def doc_base(
+    env: Mapping[str, str],
+    config_path: Path | None = None,
+    document: DocumentSource | None = None,
+) -> DocBase | None:
+    """What a run knows of where its ``doc`` values point (pass ``config.path`` and
+    ``config.document``): the repository from GitHub Actions, the document from its url or
+    its path in that repository; None when it knows neither."""
+    blob = _commit_blob(env)
+    workspace = env.get("GITHUB_WORKSPACE")
+    folder = _from_root(config_path.parent, workspace) if blob and config_path is not None else ""
+    page: str | None = None
+    if document is not None and document.blob is not None:
+        page = document.blob.url if safe_url(document.blob.url) else None
+    elif document is not None and document.path is not None and blob is not None:
+        where = _from_root(document.path, workspace)
+        page = None if where is None else blob + _joined(where)
+    if folder is None:  # checks.toml is outside the repository: its paths are not in it
+        blob = None
+    if blob is None and page is None:
+        return None
+    return DocBase(blob, folder or "", page)
+
+
+def _commit_blob(env: Mapping[str, str]) -> str | None:
+    """The blob URL of the commit a GitHub Actions run checked out; None outside Actions."""
     server = env.get("GITHUB_SERVER_URL", "").rstrip("/")
     repository = env.get("GITHUB_REPOSITORY", "")
     if not re.fullmatch(r"https?://[A-Za-z0-9.:-]+", server) or not _REPOSITORY.fullmatch(
@@ -55,34 +84,52 @@ def doc_base(env: Mapping[str, str], config_path: Path | None = None) -> DocBase
     ):
         return None
     sha = env.get("GITHUB_SHA", "")
-    ref = sha if _SHA.fullmatch(sha) else "HEAD"
-    folder = ""
-    workspace = env.get("GITHUB_WORKSPACE")
-    if config_path is not None:
-        parent = config_path.parent
-        if parent.is_absolute():
-            try:
-                parent = parent.relative_to(Path(workspace)) if workspace else Path()
-            except ValueError:
-                parent = Path()
-        folder = "" if parent == Path() else parent.as_posix()
-    return DocBase(f"{server}/{repository}/blob/{ref}", folder)
+    return f"{server}/{repository}/blob/{sha if _SHA.fullmatch(sha) else 'HEAD'}"
+
+
+def _from_root(path: Path, workspace: str | None) -> str | None:
+    """``path`` as a path from the repository root (``GITHUB_WORKSPACE``; a relative path is
+    taken from the root when the run does not say where that is), ``""`` for the root itself;
+    None when it is outside the repository."""
+    if workspace:
+        try:
+            path = path.absolute().relative_to(Path(workspace).absolute())
+        except ValueError:
+            return None
+    elif path.is_absolute():
+        return None
+    return _inside("", path.as_posix())
+
+
+def _inside(folder: str, path: str) -> str | None:
+    """``path`` relative to ``folder`` (or to the root, with a leading ``/``) as a path from
+    the root, ``""`` for the root itself; None when it leaves the repository."""
+    joined = posixpath.normpath(path[1:] if path.startswith("/") else posixpath.join(folder, path))
+    if joined.startswith("/") or joined == ".." or joined.startswith("../"):
+        return None
+    return "" if joined == "." else joined
+
+
+def _joined(path: str) -> str:
+    return f"/{path}" if path else ""
 
 
 def doc_url(doc: str, base: DocBase | None) -> str | None:
-    """The URL of a ``doc``: itself when it is an http(s) URL, or a repository path (relative
-    to checks.toml, or to the root with a leading ``/``) under ``base``; None when it cannot
-    be linked (no base, another scheme, or a path that leaves the repository)."""
+    """The URL of a ``doc``: itself when it is an http(s) URL; ``#anchor``, that section of
+    the document; or a repository path (relative to checks.toml, or to the root with a
+    leading ``/``) under ``base``. None when it cannot be linked (the run does not know
+    where it points, another scheme, or a path that leaves the repository)."""
     doc = doc.strip()
     if re.match(r"(?i)https?://", doc):
         return doc if safe_url(doc) else None
     if base is None or not doc or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", doc):
         return None
     path, _, anchor = doc.partition("#")
-    joined = posixpath.normpath(posixpath.join("/" + base.folder, path))
-    if joined.startswith("//") or ".." in joined.split("/"):
-        return None
-    return base.blob + joined.rstrip("/") + (f"#{anchor}" if anchor else "")
+    fragment = f"#{anchor}" if anchor else ""
+    if not path:
+        return base.document + fragment if base.document is not None else None
+    inside = None if base.blob is None else _inside(base.folder, path)
+    return None if base.blob is None or inside is None else base.blob + _joined(inside) + fragment
 
 
 def doc_link(doc: str, base: DocBase | None, show: Callable[[str], str] = code_span) -> str:
@@ -173,8 +220,8 @@ def render_markdown(
         fact = code_span(redact(r.description), in_table=True)
         if r.doc:
             url = doc_url(r.doc, base)
-            if url is not None:
-                fact += " " + link("(doc)", url)
+            shown = f"(doc: {code_span(redact(r.doc), in_table=True)})"
+            fact += " " + (link("(doc)", url) if url is not None else shown)
         lines.append(
             f"| {ICONS[r.status]} | {code_span(r.id, in_table=True)} | {fact} "
             f"| **{r.status.value}** | {code_span(redact(r.message), in_table=True)} |"
@@ -195,13 +242,15 @@ def _document(document: DocumentSummary) -> list[str]:
         return [*lines, f"It could not be read this run: {code_span(redact(document.error))}", ""]
     lines += [
         f"Read from {code_span(document.source)} (SHA-256 `{document.sha256}`): "
-        f"{document.checks_bound} checks bound to a sentence, {document.checks_unbound} unbound.",
+        f"{plural(document.checks_bound, 'check')} bound to a sentence, "
+        f"{document.checks_unbound} unbound.",
         "",
     ]
     if not document.uncovered:
         return [*lines, "Every checkable mention is covered or deliberately left out.", ""]
     lines += [
-        f"{len(document.uncovered)} mentions no check covers (`infra-checker coverage --suggest` "
+        f"{plural(len(document.uncovered), 'mention')} no check covers "
+        "(`infra-checker coverage --suggest` "
         "prints a `[[check]]` for each):",
         "",
         "| Kind | Mention | Section |",

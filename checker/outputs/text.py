@@ -50,8 +50,9 @@ def render_text(
         lines.append(
             f"document: {terminal_safe(document.error)}"
             if document.error
-            else f"document: {terminal_safe(document.source)}: {document.checks_bound} checks "
-            f"bound, {document.checks_unbound} unbound, {len(document.uncovered)} mentions "
-            "not covered (infra-checker coverage lists them)"
+            else f"document: {terminal_safe(document.source)}: "
+            f"{plural(document.checks_bound, 'check')} bound, {document.checks_unbound} unbound, "
+            f"{plural(len(document.uncovered), 'mention')} not covered (infra-checker coverage "
+            "lists them)"
         )
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from checker.engine.redaction import redact
 from checker.outputs.escape import code_span, link, terminal_safe
 from checker.outputs.issues.apply import Outcome, Status
 from checker.outputs.issues.plan import Action, Plan
+from checker.outputs.markdown import plural
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,8 @@ def _extra_lines(plan: Plan) -> list[str]:
     lines = list(plan.notes)
     if plan.deferred:
         lines.append(
-            f"{len(plan.deferred)} more drifting checks get no new issue this run "
-            f"(cap of {plan.max_new} new issues per run): {', '.join(plan.deferred)}"
+            f"No new issue this run for {plural(len(plan.deferred), 'more drifting check')} "
+            f"(at most {plural(plan.max_new, 'new issue')} per run): {', '.join(plan.deferred)}"
         )
     return lines
 
