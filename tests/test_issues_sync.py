@@ -62,9 +62,10 @@ class Runner:
         self.tmp_path = tmp_path
         self.summary = tmp_path / "summary.md"
         self.outputs: list[str] = []
+        self.extra_env: dict[str, str] = {}  # what a test adds (say, GitHub Actions' variables)
 
     def env(self, token: str | None = TOKEN) -> dict[str, str]:
-        env = {**self.world.env(), "GITHUB_STEP_SUMMARY": str(self.summary)}
+        env = {**self.world.env(), "GITHUB_STEP_SUMMARY": str(self.summary), **self.extra_env}
         if token:
             env["GITHUB_TOKEN"] = token
         return env
@@ -215,6 +216,34 @@ def test_an_update_comment_says_what_moved_from_what_to_what(gh: Runner) -> None
     ]
     assert "<code>archived</code>" not in shown.html  # unchanged fields are not repeated
     assert "Observed before" in shown.html and "Evidence" not in shown.html
+
+
+def test_a_drift_issue_links_its_anchor_to_the_document_at_the_commit_that_ran(
+    gh: Runner,
+) -> None:
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    (gh.tmp_path / "docs").mkdir()
+    (gh.tmp_path / "docs" / "shared.md").write_text(
+        "## GitHub\n\nThe deploy repository is jupyterhub/mybinder.org-deploy.\n", "utf-8"
+    )
+    bound = check(
+        "deploy-repo",
+        "jupyterhub/mybinder.org-deploy",
+        'expect.default_branch = "main"\nquote = "The deploy repository is '
+        'jupyterhub/mybinder.org-deploy."',
+    ).replace('doc = "shared-infrastructure.md#github"', 'doc = "#github"')
+    gh.github.repos["jupyterhub/mybinder.org-deploy"]["default_branch"] = "master"
+    gh.extra_env = {
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "jupyterhub/infra-checks",
+        "GITHUB_SHA": sha,
+        "GITHUB_WORKSPACE": str(gh.tmp_path),
+    }
+    gh.run(bound, issues='[document]\npath = "docs/shared.md"\n' + ISSUES)
+    [issue] = gh.managed()
+    shown = assert_inert(str(issue["body"]), comments=3)  # marker, snapshot, end
+    page = f"https://github.com/jupyterhub/infra-checks/blob/{sha}/docs/shared.md#github"
+    assert page in shown.hrefs
 
 
 def test_error_touches_nothing(gh: Runner) -> None:

@@ -153,7 +153,7 @@ def _sync(
     target = _target(config, env, dry_run=dry_run)
     settings = config.issues
     store = store_for(config, env, dry_run=dry_run)
-    run = RunInfo(report.started_at, run_url(env), doc_base(env, config.path))
+    run = RunInfo(report.started_at, run_url(env), doc_base(env, config.path, config.document))
     configured = [*(c.id for c in config.checks), *config.disabled_ids]
 
     def make(existing: Sequence[ExistingIssue]) -> Plan:
