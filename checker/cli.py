@@ -166,7 +166,9 @@ def main(
     args.argv = ["infra-checker", *argv]
     env = os.environ if env is None else env
     from checker.engine.model import utcnow
+    from checker.engine.redaction import register_environment
 
+    register_environment(env)  # before any command reads: a service may echo a token back
     now = (clock or utcnow)()
     try:
         if args.command == "schema":
@@ -181,10 +183,12 @@ def main(
         config = _load(args.config, env, now, getattr(args, "document", None))
         if args.command == "validate":
             from checker.document.commands import validate_document
+            from checker.outputs.escape import terminal_safe
             from checker.outputs.markdown import plural
 
             bound = validate_document(config, env)
-            print(f"{args.config}: {plural(len(config.checks), 'check')}, valid{bound}")
+            path = terminal_safe(str(args.config))
+            print(f"{path}: {plural(len(config.checks), 'check')}, valid{bound}")
             return ExitCode.OK
         if args.command == "coverage":
             from checker.document.commands import coverage
@@ -201,10 +205,9 @@ def main(
         print("infra-checker: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
     except Exception as exc:  # a bug: one readable line, never a traceback nor exit 1 (drift)
-        from checker.engine.redaction import redact
         from checker.outputs.escape import terminal_safe
 
-        reason = terminal_safe(redact(str(exc)))[:300]
+        reason = terminal_safe(str(exc))[:300]
         print(
             f"infra-checker: internal error ({type(exc).__name__}: {reason}); nothing was "
             "judged from it. Please report this at the infra-checker issue tracker.",
@@ -216,10 +219,9 @@ def main(
 def _say(exc: UserError) -> None:
     """A user error in one paragraph: its message may quote the file or a service (line
     breaks, terminal escapes), and is made terminal-safe here, where it is printed."""
-    from checker.engine.redaction import redact
     from checker.outputs.escape import terminal_safe
 
-    print(f"infra-checker: {terminal_safe(redact(str(exc)))}", file=sys.stderr)
+    print(f"infra-checker: {terminal_safe(str(exc))}", file=sys.stderr)
 
 
 def _load(path: Path, env: Mapping[str, str], now: datetime, document: str | None = None) -> Config:
@@ -281,9 +283,6 @@ def _run(
     # Workflow commands are only honoured at the start of a log line: keep them off a JSON or
     # Markdown report on stdout (the action writes its report to a file, leaving stdout free).
     commands = sys.stdout if args.output is not None or fmt is OutputFormat.TEXT else sys.stderr
-    from checker.engine.redaction import register_environment
-
-    register_environment(env)  # before anything runs: a service may echo a token back
     if in_github_actions(env):
         mask_secrets(env, commands)
     config = with_labels(config, args.label)

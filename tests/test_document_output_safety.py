@@ -120,6 +120,20 @@ def test_validate_says_the_document_path_inertly(tmp_path: Path) -> None:
     assert not UNSAFE_CHARACTERS.search(out + err)
 
 
+def test_validate_says_the_config_path_inertly(tmp_path: Path) -> None:
+    _, page = _hostile(tmp_path)
+    config = page.parent / "##[error]checks.toml"
+    config.write_text(
+        '[[check]]\nid = "site"\ntype = "dns.record"\nname = "mybinder.org"\ndescription = "d"\n',
+        "utf-8",
+    )
+    code, out, err = cli(["validate", "-c", str(config)], ACTIONS)
+    assert code == 0, err
+    assert "checks.toml: 1 check, valid" in out
+    assert _commands(out, err) == []
+    assert not UNSAFE_CHARACTERS.search(out + err)
+
+
 def test_a_broken_quote_is_annotated_by_our_commands_only(tmp_path: Path) -> None:
     config, page = _hostile(tmp_path)
     config.write_text(

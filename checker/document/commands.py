@@ -17,22 +17,14 @@ from checker.document.coverage import uncovered
 from checker.document.read import DocumentRead, read_document
 from checker.engine.config import CheckConfig, Config
 from checker.engine.model import DocumentState
-from checker.engine.redaction import redact, redact_value, register_environment
+from checker.engine.redaction import redact, redact_value
 from checker.errors import ConfigError, ExitCode
 from checker.outputs.escape import terminal_safe
 from checker.outputs.markdown import plural
 
 
-def _shown(text: str) -> str:
-    """Outside text (the document's words, its path, a service's answer) on a terminal or a
-    CI log: secrets redacted first, then inert."""
-    return terminal_safe(redact(text))
-
-
 def _read(config: Config, env: Mapping[str, str]) -> DocumentRead:
     assert config.document is not None
-    # Whatever this command prints is redacted: the tokens it may send are secrets from now on.
-    register_environment(env)
     return read_document(config.document, config.settings, env)
 
 
@@ -122,7 +114,7 @@ def validate_document(config: Config, env: Mapping[str, str]) -> str:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ConfigError(problems[0] + more)
     bound = sum(1 for c in config.checks if c.quote)
-    return f"; {plural(bound, 'quote')} found in {_shown(read.source)}"
+    return f"; {plural(bound, 'quote')} found in {terminal_safe(read.source)}"
 
 
 def coverage(config: Config, env: Mapping[str, str], *, fmt: str, suggest: bool) -> ExitCode:
@@ -134,7 +126,7 @@ def coverage(config: Config, env: Mapping[str, str], *, fmt: str, suggest: bool)
     read = _read(config, env)
     if read.document is None:
         # The contents API may echo the token back in its error body.
-        print(f"infra-checker: {_shown(read.error)}", file=sys.stderr)
+        print(f"infra-checker: {terminal_safe(read.error)}", file=sys.stderr)
         return ExitCode.ERRORS
     found = uncovered(read.document, config.checks, config.document.ignore, config.disabled_ids)
     if suggest:
@@ -149,7 +141,7 @@ def coverage(config: Config, env: Mapping[str, str], *, fmt: str, suggest: bool)
         sys.stdout.write(dumps(redact_value(data)) + "\n")
     else:
         for u in found:
-            print(f"{u.kind:<24} {_shown(u.value)}  (#{_shown(u.anchor)})")
-        where = _shown(read.source)
+            print(f"{u.kind:<24} {terminal_safe(u.value)}  (#{terminal_safe(u.anchor)})")
+        where = terminal_safe(read.source)
         print(f"{plural(len(found), 'mention')} in {where} not covered by any check")
     return ExitCode.OK

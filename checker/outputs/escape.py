@@ -9,8 +9,8 @@ is one rule instead of breaking every trigger one by one (``://``, ``www.``, ema
 dots, ``@``, ``#1``, ``GH-1``...), which always misses one and mangles the text it touches; and
 a copied value is exactly what the service sent. Links are only ever ours (:func:`link`).
 
-Terminal and CI log (:func:`terminal_safe`): one line, control characters shown as escapes,
-and no workflow command can form (:func:`command_safe`).
+Terminal and CI log (:func:`terminal_safe`): one line, secrets redacted, control characters
+shown as escapes, and no workflow command can form (:func:`command_safe`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from __future__ import annotations
 import html
 import re
 from urllib.parse import quote
+
+from checker.engine.redaction import redact
 
 # C0/C1 controls except tab and newline, the bidi overrides and isolates (Trojan Source), and
 # lone surrogates (a JSON "\\ud800" decodes to one; no encoder accepts it).
@@ -70,9 +72,10 @@ def command_safe(text: str) -> str:
 
 
 def terminal_safe(text: str) -> str:
-    """One line of plain text for a terminal or CI log: no escape sequence a terminal obeys,
-    no workflow command, whitespace runs collapsed."""
-    shown = _CONTROL.sub(lambda m: " " if m.group() == "\r" else _escape(m.group()), text)
+    """One line of plain text for a terminal or CI log: known secrets redacted (first, so no
+    escaped form can slip past), no escape sequence a terminal obeys, no workflow command,
+    whitespace runs collapsed."""
+    shown = _CONTROL.sub(lambda m: " " if m.group() == "\r" else _escape(m.group()), redact(text))
     return command_safe(" ".join(shown.split()))
 
 

@@ -51,9 +51,9 @@ def terminal(repository: str, plan: Plan, outcomes: Sequence[Outcome] | None) ->
         target = f"#{row.number} " if row.number is not None else ""
         text = f"{row.status} {row.action.kind.value} {target}[{row.action.check_id}] "
         text += row.action.title + (f": {row.detail}" if row.detail else "")
-        lines.append(f"  {terminal_safe(redact(text))}")
-        lines += [f"    warning: {terminal_safe(redact(w))}" for w in row.warnings]
-    lines += [f"  {terminal_safe(redact(line))}" for line in _extra_lines(plan)]
+        lines.append(f"  {terminal_safe(text)}")
+        lines += [f"    warning: {terminal_safe(w)}" for w in row.warnings]
+    lines += [f"  {terminal_safe(line)}" for line in _extra_lines(plan)]
     if len(lines) == 1:
         lines.append("  nothing to do")
     return "\n".join(lines) + "\n"
