@@ -474,9 +474,7 @@ def _emit(
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"--output {output}: cannot write: {exc}") from None
-    summary_path = env.get("GITHUB_STEP_SUMMARY")
-    if summary_path:
-        from checker.outputs.github_actions import append_runner_file
+    if env.get("GITHUB_STEP_SUMMARY"):
+        from checker.outputs.github_actions import append_job_summary
 
-        summary = render_markdown(report, memory, base=base)
-        append_runner_file(Path(summary_path), redact(summary), "job summary")
+        append_job_summary(env, render_markdown(report, memory, base=base))

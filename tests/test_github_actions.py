@@ -16,8 +16,11 @@ from checker.engine.model import Result, Status
 from checker.engine.runner import RunReport
 from checker.errors import FailOn
 from checker.outputs.github_actions import (
+    SUMMARY_CUT,
+    SUMMARY_LIMIT,
     annotations_for,
     announce,
+    append_job_summary,
     command,
     escape_data,
     escape_property,
@@ -25,6 +28,7 @@ from checker.outputs.github_actions import (
     mask_secrets,
     write_outputs,
 )
+from checker.outputs.markdown import render_markdown
 from tests.helpers import FAST_SETTINGS, cli
 from tests.test_action import CHECKS as SITE_CHECKS
 from tests.test_action import parse_output_file
@@ -174,3 +178,25 @@ def test_a_json_report_on_stdout_stays_valid_json_inside_github_actions(
     assert "::add-mask::ghs_secret" in err
     assert "::warning title=drift%3A binder-health::" in err
     assert "::group::http: 2 checks" in err
+
+
+def test_the_job_summary_stays_under_githubs_limit_cut_at_a_line_with_a_notice(
+    tmp_path: Path,
+) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("x" * 1_000_000 + "\n", "utf-8")  # an earlier part of the step
+    many = tuple((f"check-{n}", Status.DRIFT, "é" * 70_000) for n in range(40))
+    text = render_markdown(report(*many))
+    assert text.count("*(cut: 2,000 of 70,000 characters shown)*") == 40  # each cell says so
+    append_job_summary({"GITHUB_STEP_SUMMARY": str(summary)}, text)
+    written = summary.read_bytes()
+    assert len(written) <= SUMMARY_LIMIT and written.decode("utf-8").endswith(SUMMARY_CUT)
+    added = written.decode("utf-8")[1_000_001 : -len(SUMMARY_CUT)]
+    assert added and text.startswith(added) and added.endswith("\n")  # whole lines only
+
+
+def test_a_job_summary_that_fits_is_appended_whole(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    text = render_markdown(report(("a", Status.DRIFT, "moved")))
+    append_job_summary({"GITHUB_STEP_SUMMARY": str(summary)}, text)
+    assert summary.read_text("utf-8") == text

@@ -162,6 +162,35 @@ def append_runner_file(path: Path, text: str, what: str) -> None:
         sys.stderr.write(f"infra-checker: warning: cannot write the {what} to {path}: {reason}\n")
 
 
+# GitHub refuses a step's job summary over 1 MiB whole (nothing of it is shown); keep a margin.
+SUMMARY_LIMIT = 1024 * 1024 - 4096
+SUMMARY_CUT = (
+    "\n*The job summary stops here to stay under GitHub's 1 MiB limit for a step; the run's "
+    "report has every check.*\n"
+)
+
+
+def append_job_summary(env: Mapping[str, str], text: str) -> None:
+    """Append Markdown to the job summary (when the runner asks for one), redacted, and cut at
+    a line's end with a notice when the step's summary would pass GitHub's limit."""
+    where = env.get("GITHUB_STEP_SUMMARY")
+    if not where:
+        return
+    path = Path(where)
+    try:
+        used = path.stat().st_size
+    except OSError:
+        used = 0
+    data = redact(text).encode("utf-8")
+    if used + len(data) > SUMMARY_LIMIT:
+        room = SUMMARY_LIMIT - used - len(SUMMARY_CUT.encode("utf-8"))
+        if room < 0:
+            return  # not even the notice fits: what is there already stays whole
+        kept = data[:room].decode("utf-8", errors="ignore")
+        data = (kept[: kept.rfind("\n") + 1] + SUMMARY_CUT).encode("utf-8")
+    append_runner_file(path, data.decode("utf-8"), "job summary")
+
+
 def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
     """Append step outputs in the multiline-safe ``name<<DELIMITER`` form the runner reads."""
     text = ""

@@ -20,7 +20,7 @@ from checker.engine.model import DocumentSummary, Result, Status
 from checker.engine.redaction import redact
 from checker.engine.runner import RunReport
 from checker.memory.history import RunMemory, notes
-from checker.outputs.escape import code_span, link, safe_url
+from checker.outputs.escape import clipped_span, code_span, link, safe_url
 
 ICONS = {
     Status.OK: "✅",
@@ -30,6 +30,9 @@ ICONS = {
 }
 # Drifts first: they are what the reader came for; then what could not be looked at.
 ORDER = (Status.DRIFT, Status.ERROR, Status.UNVERIFIABLE, Status.OK)
+# Characters of outside text per table cell: a table of hundreds of checks stays readable (and
+# a job summary under GitHub's limit); report.json has every message whole.
+CELL_LIMIT = 2_000
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _SHA = re.compile(r"[0-9a-f]{7,64}")
 
@@ -217,14 +220,15 @@ def render_markdown(
         "|---|---|---|---|---|",
     ]
     for r in ordered(report.results):
-        fact = code_span(redact(r.description), in_table=True)
+        fact = clipped_span(redact(r.description), CELL_LIMIT, in_table=True)
         if r.doc:
             url = doc_url(r.doc, base)
             shown = f"(doc: {code_span(redact(r.doc), in_table=True)})"
             fact += " " + (link("(doc)", url) if url is not None else shown)
+        details = clipped_span(redact(r.message), CELL_LIMIT, in_table=True)
         lines.append(
             f"| {ICONS[r.status]} | {code_span(r.id, in_table=True)} | {fact} "
-            f"| **{r.status.value}** | {code_span(redact(r.message), in_table=True)} |"
+            f"| **{r.status.value}** | {details} |"
         )
     said = notes(report.results, memory)
     if said:

@@ -12,14 +12,13 @@ import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from checker.engine.config import Config
 from checker.engine.runner import RunReport
 from checker.engine.settings import REPOSITORY
 from checker.errors import ConfigError, SyncError, UserError
 from checker.net.github_client import build_github, token_from
-from checker.outputs.github_actions import append_runner_file
+from checker.outputs.github_actions import append_job_summary
 from checker.outputs.issues import summary
 from checker.outputs.issues.apply import LabelSpec, Outcome, apply_plan, failures
 from checker.outputs.issues.github_issues import PERMISSION, SCAN_PAGES, IssueStore
@@ -102,11 +101,8 @@ def _report(
     outcomes: Sequence[Outcome] | None,
 ) -> None:
     sys.stderr.write(summary.terminal(repository, the_plan, outcomes))
-    summary_path = env.get("GITHUB_STEP_SUMMARY")
-    if summary_path:
-        server = env.get("GITHUB_SERVER_URL") or "https://github.com"
-        text = summary.markdown(repository, the_plan, outcomes, server)
-        append_runner_file(Path(summary_path), text, "job summary")
+    server = env.get("GITHUB_SERVER_URL") or "https://github.com"
+    append_job_summary(env, summary.markdown(repository, the_plan, outcomes, server))
 
 
 def sync(
