@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from urllib.parse import quote
 
 from checker.engine.redaction import redact
@@ -77,6 +78,11 @@ def terminal_safe(text: str) -> str:
     whitespace runs collapsed."""
     shown = _CONTROL.sub(lambda m: " " if m.group() == "\r" else _escape(m.group()), redact(text))
     return command_safe(" ".join(shown.split()))
+
+
+def warn(text: str) -> None:
+    """A warning on stderr: one terminal-safe line, whatever outside text it quotes."""
+    print(f"infra-checker: warning: {terminal_safe(text)}", file=sys.stderr)
 
 
 def _defang_marker(text: str) -> str:

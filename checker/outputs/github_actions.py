@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
@@ -21,7 +20,7 @@ from checker.engine.model import Result, Status
 from checker.engine.redaction import environment_secrets, redact
 from checker.engine.runner import RunReport
 from checker.errors import ExitCode, FailOn
-from checker.outputs.escape import strip_controls, terminal_safe
+from checker.outputs.escape import strip_controls, terminal_safe, warn
 from checker.outputs.markdown import plural
 
 ANNOTATIONS_SHOWN = 10  # GitHub shows at most 10 warning and 10 error annotations per step
@@ -158,8 +157,7 @@ def append_runner_file(path: Path, text: str, what: str) -> None:
         with path.open("a", encoding="utf-8") as fh:
             fh.write(text)
     except OSError as exc:
-        reason = terminal_safe(exc.strerror or str(exc))
-        sys.stderr.write(f"infra-checker: warning: cannot write the {what} to {path}: {reason}\n")
+        warn(f"cannot write the {what} to {path}: {exc.strerror or exc}")
 
 
 # GitHub refuses a step's job summary over 1 MiB whole (nothing of it is shown); keep a margin.

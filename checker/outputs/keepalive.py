@@ -10,13 +10,13 @@ that timer. It needs ``actions: write``. A failure is a warning: the facts were 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping
 from urllib.parse import quote
 
 from checker.engine.config import Config
 from checker.engine.settings import REPOSITORY
 from checker.net.github_client import Failure, build_github, describe_failure, token_from
+from checker.outputs.escape import warn
 
 # GITHUB_WORKFLOW_REF: "owner/repo/.github/workflows/nightly.yml@refs/heads/main"
 WORKFLOW_REF = re.compile(r"^[^/]+/[^/]+/\.github/workflows/(?P<file>[^@/]+)@")
@@ -59,5 +59,5 @@ def keep_alive(config: Config, env: Mapping[str, str]) -> bool:
 
 
 def _warn(text: str) -> bool:
-    print(f"infra-checker: warning: {text}", file=sys.stderr)
+    warn(text)
     return False

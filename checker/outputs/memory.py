@@ -8,7 +8,6 @@ bad night cannot wipe the history.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -20,6 +19,7 @@ from checker.memory import file_store
 from checker.memory.history import RunMemory, remember_run
 from checker.memory.state import State
 from checker.outputs.dashboard import Fact, render_dashboard
+from checker.outputs.escape import warn
 from checker.outputs.issues.render import RunInfo, fingerprint
 
 DEFAULT_PATH = ".infra-checker/state.json"
@@ -48,10 +48,6 @@ def choose(config: Config, override: str | None, sync_issues: bool) -> Backend:
         configured = config.state.path or DEFAULT_PATH
         path = config.path.parent / configured
     return Backend("file", str(path), path)
-
-
-def warn(text: str) -> None:
-    print(f"infra-checker: warning: {text}", file=sys.stderr)
 
 
 def load(backend: Backend, config: Config, env: Mapping[str, str], *, dry_run: bool) -> None:
