@@ -4,6 +4,7 @@ body and comment fits GitHub's 65,536-character limit whatever checks.toml holds
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -171,6 +172,8 @@ def test_a_snapshot_that_is_missing_or_edited_is_said_so_not_guessed() -> None:
     garbled = body.replace("observed=", "observed=!!", 1)
     assert observed_in(garbled) is None
     assert observed_in(body.replace("observed=", "observed=W10=", 1)) is None  # a list, not {}
+    deep = base64.b64encode(('{"a": ' + "[" * 900 + "]" * 900 + "}").encode()).decode()
+    assert observed_in(f"<!-- infra-checker:observed={deep} -->") is None  # edited, 900 deep
     update = comment_for(Kind.UPDATE, drift("trunk"), RUN, "deploy-repo", observed_in(garbled))
     assert "did not record what was observed before" in update
     assert "<td><code>trunk</code></td>" in assert_inert(update).html

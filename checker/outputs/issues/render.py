@@ -112,13 +112,29 @@ def observed_in(body: str | None) -> dict[str, object] | None:
     """The observed values an earlier body recorded, or None when it recorded none (written
     before snapshots existed, too large, or edited by a person into something unreadable)."""
     match = SNAPSHOT.search(body or "")
-    if match is None:
+    if match is None or len(match["data"]) > SNAPSHOT_LIMIT:
         return None
     try:
         data = json.loads(base64.b64decode(match["data"], validate=True))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         return None
-    return data if isinstance(data, dict) else None
+    return data if isinstance(data, dict) and _shallow(data) else None
+
+
+def _shallow(value: object, limit: int = 32) -> bool:
+    """No deeper than ``limit``: what we write is a few levels deep; an edited snapshot nested
+    hundreds deep would overflow every recursive step after it (redaction, rendering)."""
+    level: list[object] = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return True
+    return False
 
 
 DOCUMENT_DRIFTS = (DocumentState.CHANGED, DocumentState.NO_SECTION)
