@@ -47,6 +47,10 @@ def error_for(text: str, env: dict[str, str] | None = None) -> str:
             GOOD_CHECK.replace("binder-home", "Binder_Home"),
             'check "Binder_Home": key "id": must be kebab-case',
         ),
+        (
+            GOOD_CHECK.replace("binder-home", "binder-" + "home" * 15),
+            'key "id": must be at most 64 characters',
+        ),
         (GOOD_CHECK + GOOD_CHECK, 'check "binder-home": duplicate id'),
         (
             GOOD_CHECK.replace("http.status", "http.nope"),

@@ -142,7 +142,7 @@ def _header(raw: dict[str, Any], label: str, types: Mapping[str, CheckType[Any]]
     except ValidationError as exc:
         errors = {str(err["loc"][0]): err for err in exc.errors()}
     for key in REQUIRED:
-        if key in errors and errors[key]["type"] != "kebab_case":
+        if key in errors and errors[key]["type"] not in ("kebab_case", "too_long"):
             raise ConfigError(f'{label}: missing required key "{key}" (a non-empty string)')
     if "id" in errors:
         raise ConfigError(f'{label}: key "id": {errors["id"]["msg"]}')

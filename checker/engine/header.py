@@ -16,6 +16,9 @@ from pydantic_core import PydanticCustomError
 CHECK_ID_BODY = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 CHECK_ID = re.compile(f"^{CHECK_ID_BODY}$")
 CHECK_ID_DESCRIPTION = "stable kebab-case id; the identity of the check's drift issue"
+# The id is in every marker, comment key and dashboard row, which cannot be shortened to fit
+# GitHub's 65,536-character bodies; a name longer than this is a sentence, not an id.
+CHECK_ID_MAX = 64
 
 
 def _not_blank(value: str) -> str:
@@ -25,6 +28,12 @@ def _not_blank(value: str) -> str:
 
 
 def _kebab_case(value: str) -> str:
+    if len(value) > CHECK_ID_MAX:
+        raise PydanticCustomError(
+            "too_long",
+            "must be at most {limit} characters (it is in every issue marker and dashboard row)",
+            {"limit": CHECK_ID_MAX},
+        )
     if not CHECK_ID.match(value):
         raise PydanticCustomError(
             "kebab_case",
@@ -40,7 +49,12 @@ CheckId = Annotated[
     AfterValidator(_not_blank),
     AfterValidator(_kebab_case),
     WithJsonSchema(
-        {"type": "string", "pattern": CHECK_ID.pattern, "description": CHECK_ID_DESCRIPTION}
+        {
+            "type": "string",
+            "pattern": CHECK_ID.pattern,
+            "maxLength": CHECK_ID_MAX,
+            "description": CHECK_ID_DESCRIPTION,
+        }
     ),
 ]
 
