@@ -3,6 +3,7 @@ and the dashboard body at scale (500 checks x 30 runs within GitHub's 65,536 cha
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from datetime import date, datetime, timedelta, timezone
@@ -19,7 +20,13 @@ from checker.memory.history import (
     remember_run,
 )
 from checker.memory.state import State, StateError, decode, encode
-from checker.outputs.dashboard import Fact, decode_state, render_dashboard, shown
+from checker.outputs.dashboard import (
+    DashboardTooLarge,
+    Fact,
+    decode_state,
+    render_dashboard,
+    shown,
+)
 from checker.outputs.issues.render import GITHUB_LIMIT, size
 
 START = datetime(2026, 1, 1, 4, 17, tzinfo=timezone.utc)
@@ -150,3 +157,13 @@ def test_the_dashboard_of_500_checks_and_30_runs_fits_and_renders() -> None:
     # The run line alone does not count as a change.
     later = body.replace("**Last run:** 2026-01-30", "**Last run:** 2026-01-31")
     assert shown(later) == shown(body)
+
+
+def test_a_dashboard_too_large_for_one_issue_is_refused_not_sent_to_github() -> None:
+    # 3,000 checks with 64-character ids that do not compress: even one remembered run is
+    # over 65,536 characters.
+    ids = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(3_000)]
+    memory = nights([[Status.OK] * len(ids)] * 3, ids)
+    facts = [Fact(i, "a fact", res(i, Status.OK)) for i in ids]
+    with pytest.raises(DashboardTooLarge, match="3000 checks does not fit"):
+        render_dashboard(facts, memory, run_link="a local run", expected_every=None)  # type: ignore[arg-type]

@@ -34,7 +34,7 @@ from checker.memory.state import (
     stamp,
 )
 from checker.outputs.escape import code_span
-from checker.outputs.issues.render import BUDGET, size
+from checker.outputs.issues.render import BUDGET, GITHUB_LIMIT, size
 from checker.outputs.markdown import plural
 
 TITLE = "Infrastructure facts: status"
@@ -44,6 +44,10 @@ RUN_LINE = "**Last run:**"
 STRIP_RUNS = 14
 FOLD_OVER = 20  # rows beyond which ok and steady facts are folded into a count
 ICONS = {Status.OK: "✅ ok", Status.DRIFT: "❌ drift", Status.ERROR: "⚠️ error"}
+
+
+class DashboardTooLarge(Exception):
+    """The run memory of this many checks does not fit in one issue body, even with one run."""
 
 
 @dataclass(frozen=True)
@@ -231,7 +235,13 @@ def render_dashboard(
         kept.append(row)
     omitted = len(rows) - len(kept)
     more = ["", f"*Not shown here: {plural(omitted, 'more fact')}; the run's report has them.*"]
-    return "\n".join(head + kept + (more if omitted else []) + details + tail)
+    body = "\n".join(head + kept + (more if omitted else []) + details + tail)
+    if size(body) > GITHUB_LIMIT:
+        raise DashboardTooLarge(
+            f"the run memory of {plural(len(facts), 'check')} does not fit in the dashboard "
+            "issue (GitHub allows 65,536 characters in a body)"
+        )
+    return body
 
 
 def _missed(memory: RunMemory, expected_every: str | None) -> str:

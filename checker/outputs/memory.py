@@ -18,7 +18,7 @@ from checker.engine.runner import RunReport
 from checker.memory import file_store
 from checker.memory.history import RunMemory, remember_run
 from checker.memory.state import State
-from checker.outputs.dashboard import Fact, render_dashboard
+from checker.outputs.dashboard import DashboardTooLarge, Fact, render_dashboard
 from checker.outputs.escape import warn
 from checker.outputs.issues.render import RunInfo, fingerprint
 
@@ -136,10 +136,13 @@ def save(
         replayed = remember(replace(backend, previous=theirs), config, report)
         return body(_keep_issue_numbers(replayed, memory))
 
-    with _github_trouble_is_transient():
-        backend.dashboard.save(
-            rebuild, body(memory), keep_run_time=config.state.expected_every is not None
-        )
+    try:
+        with _github_trouble_is_transient():
+            backend.dashboard.save(
+                rebuild, body(memory), keep_run_time=config.state.expected_every is not None
+            )
+    except DashboardTooLarge as exc:
+        warn(f'{exc}: this run is not remembered there; use [state] backend = "file"')
 
 
 def _keep_issue_numbers(replayed: RunMemory, ours: RunMemory) -> RunMemory:
