@@ -77,6 +77,9 @@ def test_a_local_document_outside_github_actions_is_not_linked() -> None:
         ("/../x.md", None),
         ("docs/../../../x.md", None),
         ("//evil.example/x", None),
+        ("%2e%2e/%2e%2e/%2e%2e/%2e%2e/evil/repo", None),  # a browser reads %2e%2e as ..
+        (".%2E/.%2e/x.md", None),
+        ("a%2fb.md", f"{BLOB}/infra/a/b.md"),
         ("javascript:alert(1)", None),
     ],
 )

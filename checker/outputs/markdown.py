@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from checker.engine.config import DocumentSource
 from checker.engine.model import DocumentSummary, Result, Status
@@ -131,7 +132,8 @@ def doc_url(doc: str, base: DocBase | None) -> str | None:
     fragment = f"#{anchor}" if anchor else ""
     if not path:
         return base.document + fragment if base.document is not None else None
-    inside = None if base.blob is None else _inside(base.folder, path)
+    # Judged as a browser will read it: "%2e%2e" is a ".." segment to a WHATWG URL parser.
+    inside = None if base.blob is None else _inside(base.folder, unquote(path))
     return None if base.blob is None or inside is None else base.blob + _joined(inside) + fragment
 
 
