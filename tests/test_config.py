@@ -71,6 +71,7 @@ def error_for(text: str, env: dict[str, str] | None = None) -> str:
             "key \"endpoints.quay\": 'ftp://x' is not an http(s) URL",
         ),
         ('[issues]\nrepository = "no-slash"\n', 'checks.toml: [issues]: key "repository"'),
+        ('[issues]\nrepository = "o/r\\n"\n', 'checks.toml: [issues]: key "repository"'),
         (
             GOOD_CHECK + "expect.bogus = { equals = 1 }\n",
             'unknown key "expect.bogus" (http.status observes: status',

@@ -129,6 +129,13 @@ def test_a_rewritten_manifest_and_report_still_disagree_with_the_evidence(bundle
     assert "INCONSISTENT: evidence/03-binder-down.txt: its verdict differs" in err
 
 
+def test_a_manifest_nested_too_deep_to_read_is_inconsistent_not_a_crash(bundle: Path) -> None:
+    (bundle / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    resum(bundle)
+    code, _, err = verify(bundle)
+    assert code == 1 and "manifest.json: is not readable JSON" in err and "internal" not in err
+
+
 @pytest.mark.parametrize(
     "damage",
     ["missing directory", "no SHA256SUMS", "file removed", "file added", "manifest removed"],

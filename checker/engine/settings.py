@@ -155,7 +155,7 @@ ENV_OVERRIDES: Mapping[str, str] = {
 }
 
 
-REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+REPOSITORY = re.compile(r"\A[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\Z")  # \Z: "o/r\n" is no name
 LABEL_MAX = 50
 
 

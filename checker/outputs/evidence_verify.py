@@ -104,7 +104,7 @@ def _check_files(directory: Path, sums: dict[str, str]) -> None:
 def _load_json(directory: Path, name: str) -> dict[str, Any]:
     try:
         data = json.loads((directory / name).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise Inconsistent(name, f"is not readable JSON: {exc}") from None
     if not isinstance(data, dict):
         raise Inconsistent(name, "is not a JSON object")

@@ -20,6 +20,7 @@ from checker.engine.config import DocumentSource
 from checker.engine.model import DocumentSummary, Result, Status
 from checker.engine.redaction import redact
 from checker.engine.runner import RunReport
+from checker.engine.settings import REPOSITORY
 from checker.memory.history import RunMemory, notes
 from checker.outputs.escape import clipped_span, code_span, link, safe_url
 
@@ -34,7 +35,6 @@ ORDER = (Status.DRIFT, Status.ERROR, Status.UNVERIFIABLE, Status.OK)
 # Characters of outside text per table cell: a table of hundreds of checks stays readable (and
 # a job summary under GitHub's limit); report.json has every message whole.
 CELL_LIMIT = 2_000
-_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _SHA = re.compile(r"[0-9a-f]{7,64}")
 
 
@@ -83,9 +83,7 @@ def _commit_blob(env: Mapping[str, str]) -> str | None:
     """The blob URL of the commit a GitHub Actions run checked out; None outside Actions."""
     server = env.get("GITHUB_SERVER_URL", "").rstrip("/")
     repository = env.get("GITHUB_REPOSITORY", "")
-    if not re.fullmatch(r"https?://[A-Za-z0-9.:-]+", server) or not _REPOSITORY.fullmatch(
-        repository
-    ):
+    if not re.fullmatch(r"https?://[A-Za-z0-9.:-]+", server) or not REPOSITORY.match(repository):
         return None
     sha = env.get("GITHUB_SHA", "")
     return f"{server}/{repository}/blob/{sha if _SHA.fullmatch(sha) else 'HEAD'}"
