@@ -8,8 +8,10 @@ from pathlib import Path
 
 from checker.engine.model import Result, Status
 from checker.memory.history import remember_run
-from checker.memory.state import State
+from checker.memory.state import CheckMemory, State
 from checker.outputs.dashboard import FOLD_OVER, Fact, render_dashboard
+from checker.outputs.issues.render import RunInfo
+from checker.outputs.issues.unverified import body_for as unverified_body
 from tests.gfm import assert_inert
 from tests.helpers import cli
 from tests.test_markdown_links import BOUND, DOCUMENT
@@ -53,6 +55,7 @@ def test_one_check_bound_one_unbound_one_mention_in_every_report(
     assert code == 0, err
     assert "Verdicts (1 check): 1 ok, 0 drift, 0 error, 0 unverifiable" in out
     assert "PARTIAL RUN: 1 configured check did not run:" in out
+    assert "1 fact checked live" in (bundle / "index.html").read_text(encoding="utf-8")
 
 
 def test_validate_counts_one_check(world: World, tmp_path: Path) -> None:
@@ -98,3 +101,11 @@ def test_the_dashboard_counts_one_folded_and_one_omitted_fact() -> None:
     while "Not shown here" not in (body := dashboard(budget)):
         budget -= 10
     assert "Not shown here: 1 more fact; the run's report has them." in body
+
+
+def test_a_cannot_verify_issue_after_one_day_says_1_day() -> None:
+    now = datetime(2026, 11, 25, 4, 17, tzinfo=timezone.utc)
+    result = Result(id="a", type="x.y", status=Status.ERROR, message="m", description="d")
+    memory = CheckMemory(first_run_at=now - timedelta(days=2), status_since=now, streak=2)
+    body = unverified_body(result, memory, RunInfo(now), 1)
+    assert "for 1 day or more" in "".join(assert_inert(body, comments=1).prose)

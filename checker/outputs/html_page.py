@@ -17,6 +17,7 @@ from checker.engine.model import Result, Status
 from checker.engine.runner import RunReport
 from checker.outputs.escape import visible_controls
 from checker.outputs.json_report import dumps
+from checker.outputs.markdown import plural
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'none'"
 _WEB_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
@@ -226,7 +227,7 @@ def render_html(
 <body>
 <header>
 <h1>Documented infrastructure: evidence report</h1>
-<p class="sub">{len(report.results)} facts checked live by infra-checker,
+<p class="sub">{plural(len(report.results), "fact")} checked live by infra-checker,
 started {text(provenance.get("started_at"))}.</p>
 </header>
 <main>

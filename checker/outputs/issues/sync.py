@@ -24,7 +24,7 @@ from checker.outputs.issues.apply import LabelSpec, Outcome, apply_plan, failure
 from checker.outputs.issues.github_issues import PERMISSION, SCAN_PAGES, IssueStore
 from checker.outputs.issues.plan import ExistingIssue, Plan, plan
 from checker.outputs.issues.render import RunInfo
-from checker.outputs.markdown import doc_base
+from checker.outputs.markdown import doc_base, plural
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def _planned(store: IssueStore, make: Callable[[Sequence[ExistingIssue]], Plan])
         the_plan = make([*existing, *found])
     if not complete:
         note = (
-            f"looked for the markers of {len(the_plan.creates)} check(s) in the newest "
+            f"looked for the markers of {plural(len(the_plan.creates), 'check')} in the newest "
             f"{SCAN_PAGES * 100} issues only; an older unlabelled issue of theirs is not found"
         )
         the_plan = replace(the_plan, notes=(*the_plan.notes, note))
@@ -174,7 +174,7 @@ def _sync(
         raise failed[0]
     if failed:
         raise SyncError(
-            f"issue sync: {len(failed)} actions failed (each with GitHub's reason above); "
-            "the others were done, and the next run retries the failed ones",
+            f"issue sync: {plural(len(failed), 'action')} failed (each with GitHub's reason "
+            "above); the others were done, and the next run retries the failed ones",
             transient=all(e.transient for e in failed),
         )

@@ -25,6 +25,7 @@ from checker.memory.state import CheckMemory, stamp
 from checker.outputs.escape import clipped_span, strip_controls
 from checker.outputs.issues.github_issues import AmbiguousWrite, IssueStore
 from checker.outputs.issues.render import TITLE_LIMIT, RunInfo
+from checker.outputs.markdown import plural
 
 SUFFIX = "-unverified"
 LABEL_COLOUR = "fbca04"
@@ -70,7 +71,7 @@ def body_for(result: Result, memory: CheckMemory, run: RunInfo, days: int) -> st
             f"**Documented fact:** {clipped_span(result.description, SHOWN)}",
             "",
             f"**Check:** `{result.id}` (`{result.type}`): nobody could verify this fact for "
-            f"{days} days or more: only `error` or `unverifiable` since "
+            f"{plural(days, 'day')} or more: only `error` or `unverifiable` since "
             f"{stamp(since) if since else '-'} ({last}). **Run:** {run.link}",
             "",
             "### The latest reason",
