@@ -292,6 +292,21 @@ def test_web_form_referral_is_not_followed(world: World, registrar_server) -> No
     assert registrar_server.count() == 0
 
 
+def test_a_referral_to_an_address_and_port_is_not_followed(world: World, registrar_server) -> None:
+    # A record is outside text: it must not point the tool at any host and port it names.
+    host, port = registrar_server.address
+    world.whois.scenario.set_registrar_whois("binder-demo.com", f"{host}:{port}")
+    record = whois_client.lookup(
+        "binder-demo.com",
+        make_ctx({}),
+        need_contacts=True,
+        directory=Directory(addresses={"whois.iana.org": world.whois.address,
+                                       "whois.verisign-grs.com": world.whois.address}),
+    )  # fmt: skip
+    assert not record.contacts.published
+    assert registrar_server.count() == 0
+
+
 def test_registrar_failure_is_an_error_for_contacts(world: World, registrar_server) -> None:
     registrar_server.inject("reset")
     with pytest.raises(CheckError, match="reset"):

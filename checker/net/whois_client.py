@@ -58,6 +58,8 @@ MAX_DROPPED_DATES = 5
 EXPIRY_LABEL = re.compile(r"expir|paid-till|renewal", re.I)
 IANA_ID = re.compile(r"^\s*Registrar IANA ID:\s*(\d+)\s*$", re.I | re.M)
 REFERRAL = re.compile(r"^\s*(?:Registrar )?WHOIS Server:\s*(\S+)\s*$", re.I | re.M)
+# A host name with a dot and a letter in its last label: not an IP address, no port.
+_WHOIS_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z](?:[a-z0-9-]*[a-z0-9])?")
 IANA_REFER = re.compile(r"^\s*(?:refer|whois):\s*(\S+)\s*$", re.I | re.M)
 CONTACT_LINE = re.compile(
     r"^\s*(Registrant|Admin|Tech)\s+(Email|Organization|Name)\s*:[ \t]*(.*?)\s*$", re.I | re.M
@@ -274,10 +276,12 @@ def lookup(
 
 def _referral(text: str) -> str | None:
     for match in REFERRAL.finditer(text):
-        value = match.group(1).strip().rstrip(".")
+        value = match.group(1).strip().rstrip(".").lower()
         # Some registrars list a web form ("http://api.fastdomain.com/cgi/whois"), not port 43.
-        if value and "://" not in value and "/" not in value:
-            return value.lower()
+        # A record is outside text: it may name a WHOIS host, never a port or an address
+        # ("127.0.0.1:6379" would point the tool at whatever listens there).
+        if _WHOIS_HOST.fullmatch(value):
+            return value
     return None
 
 
