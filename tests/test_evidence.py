@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from checker.engine.model import Evidence
+from checker.engine.redaction import register_secret
 from tests.helpers import FAST_SETTINGS, cli
 from tests.test_action import CHECKS as SITE_CHECKS
 from tests.world import World
@@ -187,6 +189,14 @@ def test_a_long_answer_is_cut_in_the_report_with_a_notice_and_kept_whole_in_the_
         "\n[cut here: 4,000 of 52,000 characters shown; the evidence bundle keeps the whole answer]"
     )
     assert page in (out / "evidence" / "01-binder-home.txt").read_text()
+
+
+def test_a_token_across_the_cut_is_redacted_whole_not_halved() -> None:
+    token = "ghp_straddlesTheCut0123456789abcdefABCD"
+    register_secret(token)
+    evidence = Evidence(source="GET x", excerpt="x" * 3_990 + token + "y" * 5_000)
+    assert "ghp_" not in evidence.excerpt and "ghp_" not in evidence.raw
+    assert evidence.excerpt.startswith("x" * 3_990 + "***")
 
 
 def test_every_answer_of_every_attempt_is_kept_and_the_report_points_at_it(

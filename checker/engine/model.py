@@ -9,18 +9,24 @@ what we have). The runner turns that into a :class:`Result` by applying the chec
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, TypeAlias
 
+from checker.engine.redaction import redact
+
 JSONValue: TypeAlias = Any
 """A value made of str, int, float, bool, None, lists and str-keyed dicts (JSON's types)."""
 
 EXCERPT_LIMIT = 4000
-# An excerpt this much longer than the limit is cut; a cut one (limit plus its notice) is not
-# cut again when the evidence is copied (redacted, scrubbed).
-_NOTICE_ROOM = 200
+# What a cut excerpt ends with: an excerpt that already does is not cut again when the
+# evidence is copied (redacted, scrubbed).
+_CUT_NOTICE = re.compile(
+    r"\n\[cut here: [\d,]+ of [\d,]+ characters shown; the evidence bundle keeps the whole "
+    r"answer\]\Z"
+)
 
 
 class Status(str, enum.Enum):
@@ -52,8 +58,11 @@ class Evidence:
     def __post_init__(self) -> None:
         # The one place an excerpt is cut: the cut says so where it happens, and the whole
         # answer stays in ``raw`` (the evidence bundle writes it), kept here if nobody else did.
-        whole = self.excerpt
-        if len(whole) > EXCERPT_LIMIT + _NOTICE_ROOM:
+        if len(self.excerpt) <= EXCERPT_LIMIT or _CUT_NOTICE.search(self.excerpt):
+            return
+        # Redacted before the cut: half a token at the cut would no longer be recognised.
+        whole = redact(self.excerpt)
+        if len(whole) > EXCERPT_LIMIT:
             notice = (
                 f"\n[cut here: {EXCERPT_LIMIT:,} of {len(whole):,} characters shown; "
                 "the evidence bundle keeps the whole answer]"
