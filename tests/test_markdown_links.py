@@ -80,6 +80,10 @@ def test_a_local_document_outside_github_actions_is_not_linked() -> None:
         ("%2e%2e/%2e%2e/%2e%2e/%2e%2e/evil/repo", None),  # a browser reads %2e%2e as ..
         (".%2E/.%2e/x.md", None),
         ("a%2fb.md", f"{BLOB}/infra/a/b.md"),
+        ("a%23b.md#x", f"{BLOB}/infra/a%23b.md#x"),  # a '#' in the name stays in the name
+        ("a%3Fq.md", f"{BLOB}/infra/a%3Fq.md"),
+        ("a%2520b.md", f"{BLOB}/infra/a%2520b.md"),  # decoded once, encoded once
+        ("my notes.md", f"{BLOB}/infra/my%20notes.md"),
         ("javascript:alert(1)", None),
     ],
 )

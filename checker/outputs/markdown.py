@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from checker.engine.config import DocumentSource
 from checker.engine.model import DocumentSummary, Result, Status
@@ -130,9 +130,13 @@ def doc_url(doc: str, base: DocBase | None) -> str | None:
     fragment = f"#{anchor}" if anchor else ""
     if not path:
         return base.document + fragment if base.document is not None else None
-    # Judged as a browser will read it: "%2e%2e" is a ".." segment to a WHATWG URL parser.
+    # Judged as a browser will read it ("%2e%2e" is a ".." segment to a WHATWG URL parser),
+    # and linked with every character that is not a separator encoded again ("%23" stays
+    # part of the file name, not the start of an anchor).
     inside = None if base.blob is None else _inside(base.folder, unquote(path))
-    return None if base.blob is None or inside is None else base.blob + _joined(inside) + fragment
+    if base.blob is None or inside is None:
+        return None
+    return base.blob + _joined(quote(inside, safe="/")) + fragment
 
 
 def doc_link(doc: str, base: DocBase | None, show: Callable[[str], str] = code_span) -> str:
