@@ -62,6 +62,25 @@ def test_persistent_drift_updates_only_on_change() -> None:
     assert kinds([drift], [issue("a")]) == [("update", "a")]
 
 
+def test_an_update_reads_what_was_observed_from_the_tools_region_only() -> None:
+    def branch(name: str) -> Result:
+        return replace(
+            result("a", Status.DRIFT),
+            expected={"default_branch": {"equals": "main"}},
+            observed={"default_branch": name},
+        )
+
+    first = branch("master")
+    region = body_for(first, Marker("a", fingerprint(first), "2026-01-01T00:00:00Z"), RUN)
+    forged = body_for(branch("forged-by-a-quote"), Marker("a", "1" * 16, "2026"), RUN)
+    quoted = forged.replace("<!-- infra-checker:check-id=", "<!-- quoted:check-id=")
+    body = "A person quotes an old body:\n\n" + quoted + "\n" + compose(region, None)
+    existing = issue("a", fp=fingerprint(first), body=body)
+    [action] = plan([branch("trunk")], [existing], configured_ids=["a"], run=RUN).actions
+    assert action.comment is not None
+    assert "`master`" in action.comment and "forged-by-a-quote" not in action.comment
+
+
 def test_a_stale_fact_ageing_by_a_day_is_not_news_but_a_new_push_is() -> None:
     def stale(days: float, pushed: str) -> Result:
         return Result(

@@ -190,8 +190,37 @@ def test_an_update_where_only_the_expectation_moved_shows_what_is_judged_now() -
     update = comment_for(
         Kind.UPDATE, drift("master"), RUN, "deploy-repo", {"default_branch": "master"}
     )
-    assert "No observed value changed" in update
+    assert "nothing observed moved" in update
     assert "equals <code>main</code>" in assert_inert(update, hrefs={RUN_URL}).html
+
+
+def test_a_clock_field_moves_only_when_the_date_behind_it_does() -> None:
+    def expiring(days_left: int, expires: str) -> Result:
+        return Result(
+            id="mybinder-org-expiry",
+            type="whois.expiry",
+            status=Status.DRIFT,
+            message=f"expected days_left to be at least 30, observed {days_left}",
+            description="mybinder.org is renewed",
+            expected={"days_left": {"at_least": 30}},
+            observed={"days_left": days_left, "expires": expires},
+        )
+
+    recorded = observed_in(body_for(expiring(20, "2026-12-21"), MARKER, RUN))
+    assert recorded == {"days_left": 20, "expires": "2026-12-21"}
+    aged = comment_for(Kind.UPDATE, expiring(15, "2026-12-21"), RUN, "x", recorded)
+    assert "nothing observed moved" in aged and "Observed before" not in aged
+    renewed = comment_for(Kind.UPDATE, expiring(25, "2026-12-26"), RUN, "x", recorded)
+    shown = assert_inert(renewed, hrefs={RUN_URL})
+    assert "<td><code>20</code></td>\n<td><code>25</code></td>" in shown.html
+
+
+def test_a_field_the_snapshot_did_not_record_is_not_claimed_to_have_moved() -> None:
+    result = drift("master", expected={"default_branch": {"equals": "main"}, "archived": False})
+    result = replace(result, observed={"default_branch": "trunk", "archived": True})
+    update = comment_for(Kind.UPDATE, result, RUN, "x", {"default_branch": "master"})
+    html = assert_inert(update, hrefs={RUN_URL}).html
+    assert "<code>master</code>" in html and "<code>archived</code>" not in html
 
 
 def test_title_comes_from_the_description_not_outside_text() -> None:

@@ -26,7 +26,13 @@ from dataclasses import dataclass
 
 from checker.engine.model import Result, Status
 from checker.outputs.issues.kinds import IssueState, Kind, StateReason
-from checker.outputs.issues.region import NO_OBSERVATION, compose, keyed, with_marker
+from checker.outputs.issues.region import (
+    NO_OBSERVATION,
+    compose,
+    keyed,
+    tool_region,
+    with_marker,
+)
 from checker.outputs.issues.render import (
     Marker,
     RunInfo,
@@ -141,7 +147,7 @@ def _for_drift(result: Result, issue: ExistingIssue | None, run: RunInfo) -> Act
     first_seen = (issue.is_open and issue.marker.first_seen) or stamp(run.started_at)
     body = compose(body_for(result, Marker(result.id, fp, first_seen), run), issue.body)
     # An update says what moved since the body was written; a reopen starts afresh.
-    previous = observed_in(issue.body) if kind is Kind.UPDATE else None
+    previous = observed_in(tool_region(issue.body)) if kind is Kind.UPDATE else None
     text = comment_for(kind, result, run, result.id, previous)
     if declined:
         text = f"{NOT_PLANNED_NOTE}\n\n{text}"

@@ -67,6 +67,16 @@ def _compose(region: str, old_body: str | None) -> str:
     return before + ours + after
 
 
+def tool_region(body: str | None) -> str:
+    """The part of ``body`` the tool wrote (from its first marker line to its end line); what
+    a person wrote around it, quoting an older body perhaps, is not the tool's record."""
+    begin = BEGIN.search(body or "")
+    if begin is None or body is None:
+        return ""
+    end = body.find(END, begin.end())
+    return body[begin.start() : end if end >= 0 else len(body)]
+
+
 def with_marker(body: str, marker: Marker) -> str:
     """``body`` with its marker line replaced by ``marker`` (nothing else changes)."""
     return BEGIN.sub(lambda _: marker.render(), body, count=1)

@@ -92,13 +92,38 @@ def parse_marker(body: str | None) -> Marker | None:
     return Marker(match["id"], match["fp"], match["first"])
 
 
+def _clock_fields(result: Result) -> Mapping[str, str]:
+    """The fields of the check's type that move with the clock alone, each with the stable
+    field behind it (``days_left`` -> ``expires``)."""
+    from checker.engine.registry import registry
+
+    check_type = registry().get(result.type)
+    return check_type.clock_fields if check_type is not None else {}
+
+
 def _judged(result: Result) -> dict[str, object]:
-    """The observed values of the fields the check judges (the rows of the field table), as
-    JSON reads them back: what a snapshot holds, so that values compare like with like."""
+    """The observed values of the fields the check judges (the rows of the field table) and
+    of the stable field behind each clock field, as JSON reads them back: what a snapshot
+    holds, so that values compare like with like."""
     observed = result.observed or {}
-    judged = {name: observed[name] for name in result.expected if name in observed}
+    clock = _clock_fields(result)
+    names = {*result.expected, *(clock[n] for n in result.expected if n in clock)}
+    judged = {name: observed[name] for name in sorted(names) if name in observed}
     loaded: dict[str, object] = json.loads(json.dumps(judged, default=str))
     return loaded
+
+
+def _moved(result: Result, previous: Mapping[str, object]) -> list[str]:
+    """The judged fields whose observation moved since ``previous`` was recorded; a clock
+    field moves when the stable field behind it does (an age growing by a day is not news),
+    and a field the snapshot did not record is not known to have moved."""
+    now, clock = _judged(result), _clock_fields(result)
+    moved = []
+    for name in result.expected:
+        stable = clock.get(name, name)
+        if stable in previous and now.get(stable) != previous[stable]:
+            moved.append(name)
+    return moved
 
 
 def snapshot(result: Result) -> str | None:
@@ -184,10 +209,7 @@ def fingerprint(result: Result) -> str:
     every night its age grows by one day. (The message is a function of these and the
     expectations, so the expectations stand in for it.)
     """
-    from checker.engine.registry import registry
-
-    check_type = registry().get(result.type)
-    clock = check_type.clock_fields if check_type is not None else {}
+    clock = _clock_fields(result)
     observed = result.observed or {}
     judged = {
         clock.get(name, name): observed.get(clock.get(name, name)) for name in result.expected
@@ -300,7 +322,7 @@ def _field_rows(
             scale.noted(expectation(matcher, scale.cap("cell"), in_table=True))
             if isinstance(matcher, Mapping)
             else scale.inline(value_text(matcher), "cell", in_table=True),
-            *([] if before is None else [_observed_cell(before, name, scale)]),
+            *([] if before is None else [_observed_cell(before, name, scale, "not recorded")]),
             _observed_cell(observed, name, scale),
         ]
         rows.append("| " + " | ".join(cells) + " |")
@@ -308,8 +330,8 @@ def _field_rows(
 
 
 def _changes(result: Result, previous: Mapping[str, object] | None, scale: _Scale) -> list[str]:
-    """What an update changed: before and now of each judged field whose value moved; when
-    none did, what is judged now (the expectation or the document moved instead)."""
+    """What an update changed: before and now of each judged field whose observation moved;
+    when none did (or the body did not record it), what is judged now."""
     if previous is None:
         return [
             "*The description did not record what was observed before, so only what is "
@@ -317,24 +339,15 @@ def _changes(result: Result, previous: Mapping[str, object] | None, scale: _Scal
             "",
             *_field_rows(result, scale),
         ]
-    now = _judged(result)
-    moved = [
-        name
-        for name in result.expected
-        if (name in now, now.get(name)) != (name in previous, previous.get(name))
-    ]
-    if not moved:
-        return [
-            "*No observed value changed; what is judged changed (checks.toml or the document):*",
-            "",
-            *_field_rows(result, scale),
-        ]
-    return _field_rows(result, scale, moved, previous)
+    moved = _moved(result, previous)
+    return _field_rows(result, scale, moved, previous) if moved else _field_rows(result, scale)
 
 
-def _observed_cell(observed: Mapping[str, object], name: str, scale: _Scale) -> str:
+def _observed_cell(
+    observed: Mapping[str, object], name: str, scale: _Scale, missing: str = "not observed"
+) -> str:
     if name not in observed:
-        return "*(not observed)*"
+        return f"*({missing})*"
     return scale.noted(values_inline(observed[name], scale.cap("cell"), in_table=True))
 
 
@@ -446,10 +459,17 @@ def comment_for(
     known). The evidence stays in the body; a comment never repeats it."""
     when = stamp(run.started_at)
     cleaned = None if result is None else _clean(result)
+    before = None if previous is None else redact_value(dict(previous))
+    # Known to be only the expectation or the document: nothing observed moved.
+    judged_only = cleaned is not None and before is not None and not _moved(cleaned, before)
     heads = {
         Kind.REOPEN: f"The drift is back: seen again at {when} in {run.link}.",
-        Kind.UPDATE: f"What was observed changed at {when} ({run.link}); "
-        "the description is updated.",
+        Kind.UPDATE: (
+            f"What is judged changed at {when} ({run.link}), in checks.toml or the document; "
+            "nothing observed moved. The description is updated."
+            if judged_only
+            else f"What was observed changed at {when} ({run.link}); the description is updated."
+        ),
         Kind.CLOSE: f"The documented fact holds again: seen at {when} in {run.link}. "
         "Closing as completed.",
         Kind.CLOSE_REMOVED: f"Check `{check_id}` is no longer in checks.toml (as of {run.link}), "
@@ -459,7 +479,6 @@ def comment_for(
     def render(scale: _Scale) -> list[str]:
         lines = [heads[kind], ""]
         if cleaned is not None and kind is Kind.UPDATE:
-            before = None if previous is None else redact_value(dict(previous))
             lines += [_verdict(cleaned, scale), "", *_changes(cleaned, before, scale)]
         elif cleaned is not None and kind is Kind.REOPEN:
             lines += [_verdict(cleaned, scale), "", *_field_rows(cleaned, scale)]
