@@ -475,6 +475,7 @@ def _emit(
         except OSError as exc:
             raise UsageError(f"--output {output}: cannot write: {exc}") from None
     if env.get("GITHUB_STEP_SUMMARY"):
-        from checker.outputs.github_actions import append_job_summary
+        from checker.outputs.github_actions import SUMMARY_RESERVE, append_job_summary
 
-        append_job_summary(env, render_markdown(report, memory, base=base))
+        summary = render_markdown(report, memory, base=base)
+        append_job_summary(env, summary, reserve=SUMMARY_RESERVE)  # the sync's comes after

@@ -18,6 +18,7 @@ from checker.errors import FailOn
 from checker.outputs.github_actions import (
     SUMMARY_CUT,
     SUMMARY_LIMIT,
+    SUMMARY_RESERVE,
     annotations_for,
     announce,
     append_job_summary,
@@ -193,6 +194,21 @@ def test_the_job_summary_stays_under_githubs_limit_cut_at_a_line_with_a_notice(
     assert len(written) <= SUMMARY_LIMIT and written.decode("utf-8").endswith(SUMMARY_CUT)
     added = written.decode("utf-8")[1_000_001 : -len(SUMMARY_CUT)]
     assert added and text.startswith(added) and added.endswith("\n")  # whole lines only
+
+
+def test_the_report_leaves_room_for_the_sync_summary_and_a_full_summary_warns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary, env = tmp_path / "summary.md", {"GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    report_text = "".join(f"| row {n} | {'x' * 100} |\n" for n in range(20_000))  # 2 MB
+    append_job_summary(env, report_text, reserve=SUMMARY_RESERVE)
+    assert len(summary.read_bytes()) <= SUMMARY_LIMIT - SUMMARY_RESERVE
+    append_job_summary(env, "### Drift issues\n\n- done create #1\n")
+    assert summary.read_text("utf-8").endswith("### Drift issues\n\n- done create #1\n")
+    summary.write_text("x" * SUMMARY_LIMIT, "utf-8")
+    append_job_summary(env, "### Drift issues\n")
+    assert "job summary is full" in capsys.readouterr().err
+    assert len(summary.read_bytes()) == SUMMARY_LIMIT
 
 
 def test_a_job_summary_that_fits_is_appended_whole(tmp_path: Path) -> None:

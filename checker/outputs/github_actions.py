@@ -162,15 +162,18 @@ def append_runner_file(path: Path, text: str, what: str) -> None:
 
 # GitHub refuses a step's job summary over 1 MiB whole (nothing of it is shown); keep a margin.
 SUMMARY_LIMIT = 1024 * 1024 - 4096
+# The report is written first: it leaves this much for the issue sync's summary after it.
+SUMMARY_RESERVE = 128 * 1024
 SUMMARY_CUT = (
     "\n*The job summary stops here to stay under GitHub's 1 MiB limit for a step; the run's "
-    "report has every check.*\n"
+    "report and log have the rest.*\n"
 )
 
 
-def append_job_summary(env: Mapping[str, str], text: str) -> None:
+def append_job_summary(env: Mapping[str, str], text: str, *, reserve: int = 0) -> None:
     """Append Markdown to the job summary (when the runner asks for one), redacted, and cut at
-    a line's end with a notice when the step's summary would pass GitHub's limit."""
+    a line's end with a notice when the step's summary would pass GitHub's limit (less
+    ``reserve``, room kept for what is appended after it)."""
     where = env.get("GITHUB_STEP_SUMMARY")
     if not where:
         return
@@ -179,14 +182,16 @@ def append_job_summary(env: Mapping[str, str], text: str) -> None:
         used = path.stat().st_size
     except OSError:
         used = 0
-    data = redact(text).encode("utf-8")
-    if used + len(data) > SUMMARY_LIMIT:
-        room = SUMMARY_LIMIT - used - len(SUMMARY_CUT.encode("utf-8"))
+    text = redact(text)
+    limit = SUMMARY_LIMIT - reserve
+    if used + len(text.encode("utf-8")) > limit:
+        room = limit - used - len(SUMMARY_CUT.encode("utf-8"))
         if room < 0:
-            return  # not even the notice fits: what is there already stays whole
-        kept = data[:room].decode("utf-8", errors="ignore")
-        data = (kept[: kept.rfind("\n") + 1] + SUMMARY_CUT).encode("utf-8")
-    append_runner_file(path, data.decode("utf-8"), "job summary")
+            warn("the job summary is full (GitHub allows 1 MiB a step): a part was left out")
+            return
+        kept = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+        text = kept[: kept.rfind("\n") + 1] + SUMMARY_CUT
+    append_runner_file(path, text, "job summary")
 
 
 def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
