@@ -165,10 +165,11 @@ def _op_all_match(name: str, arg: str, observed: Any) -> str | None:
     if not misfits:
         return None
     # The misfits are what the reader needs; the whole list only when it is more than them.
-    expectation = f"expected {name} to only have items matching /{arg}/"
+    expectation = f"only have items matching /{arg}/"
     if len(misfits) == len(observed):
-        return f"{expectation}, observed {show(observed)} (no item matches)"
-    return f"{expectation}, but {show(misfits)} of the {len(observed)} observed do not"
+        return _fail(name, expectation, observed) + " (no item matches)"
+    among = f"{show(misfits)} of the {len(observed)} observed do not"
+    return f"expected {name} to {expectation}, but {among}"
 
 
 def _normal_set(values: Any) -> set[Any] | None:

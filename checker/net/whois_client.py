@@ -278,8 +278,8 @@ def _referral(text: str) -> str | None:
     for match in REFERRAL.finditer(text):
         value = match.group(1).strip().rstrip(".").lower()
         # Some registrars list a web form ("http://api.fastdomain.com/cgi/whois"), not port 43.
-        # A record is outside text: it may name a WHOIS host, never a port or an address
-        # ("127.0.0.1:6379" would point the tool at whatever listens there).
+        # A record is outside text: it may name a WHOIS host (asked on port 43), never a port
+        # or an address ("127.0.0.1:6379" would aim the tool at whatever listens there).
         if _WHOIS_HOST.fullmatch(value):
             return value
     return None
@@ -294,8 +294,8 @@ def _registry_server(
         iana = directory.address(IANA_SERVER)
         answer = fetch_once(ctx, IANA_SERVER, iana, tld, deadline, max_bytes)
         match = IANA_REFER.search(answer.text)
-        if match:
-            return match.group(1).lower()
+        if match and _WHOIS_HOST.fullmatch(match.group(1).lower().rstrip(".")):
+            return match.group(1).lower().rstrip(".")
         if re.search(r"^\s*domain:\s*\S", answer.text, re.I | re.M):
             raise Unverifiable(
                 f"IANA lists no WHOIS server for .{tld}", evidence=(answer.evidence(),)

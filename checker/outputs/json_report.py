@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from checker import __version__
@@ -23,12 +24,19 @@ _UNSAFE = re.compile(
 )
 
 
-def dumps(value: Any, *, indent: int | None = 2, sort_keys: bool = False) -> str:
+def dumps(
+    value: Any,
+    *,
+    indent: int | None = 2,
+    sort_keys: bool = False,
+    default: Callable[[Any], Any] | None = None,
+) -> str:
     """JSON that is safe to ``cat``: readable UTF-8, but every character above as a ``\\u``
     escape (the same value to any JSON reader). Outside JSON's own syntax these characters
-    cannot occur, so escaping them in the serialised text only ever touches strings. A value
-    JSON has no type for (a date) is written as its text."""
-    text = json.dumps(value, indent=indent, ensure_ascii=False, sort_keys=sort_keys, default=str)
+    cannot occur, so escaping them in the serialised text only ever touches strings."""
+    text = json.dumps(
+        value, indent=indent, ensure_ascii=False, sort_keys=sort_keys, default=default
+    )
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

@@ -227,7 +227,7 @@ def render_markdown(
         fact = clipped_span(redact(r.description), CELL_LIMIT, in_table=True)
         if r.doc:
             url = doc_url(r.doc, base)
-            shown = f"(doc: {code_span(redact(r.doc), in_table=True)})"
+            shown = f"(doc: {clipped_span(redact(r.doc), CELL_LIMIT, in_table=True)})"
             fact += " " + (link("(doc)", url) if url is not None else shown)
         details = clipped_span(redact(r.message), CELL_LIMIT, in_table=True)
         lines.append(

@@ -376,7 +376,7 @@ def _evidence(evidence: tuple[Evidence, ...], scale: _Scale) -> list[str]:
 def _observed_details(result: Result, scale: _Scale) -> list[str]:
     if result.observed is None:
         return []
-    text = dumps(result.observed, indent=1, sort_keys=True)
+    text = dumps(result.observed, indent=1, sort_keys=True, default=str)
     return [
         "<details><summary>All observed values</summary>",
         "",
