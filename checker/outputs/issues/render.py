@@ -9,10 +9,10 @@ what (the run memory keeps fingerprints only, and may not be configured at all).
 Everything that came from outside (messages quoting API bodies, observed values, evidence,
 checks.toml's own text) is code: inline spans or fenced blocks (see :mod:`checker.outputs.escape`),
 so nothing can ping, link, inject HTML, break out of its block or forge a marker; links are
-built by us. Known
-secrets are redacted first, before anything is escaped. Bodies and comments stay under GitHub's
-65,536-character limit whatever checks.toml holds: the largest parts are cut, each with a notice
-where it is cut, until the whole fits; the marker survives because it comes first and is ours.
+built by us. Known secrets are redacted first, before anything is escaped. Bodies and comments
+stay under GitHub's 65,536-character limit whatever checks.toml holds: the largest parts are
+cut, each with a notice where it is cut, until the whole fits; the marker survives because it
+comes first and is ours.
 """
 
 from __future__ import annotations
