@@ -276,13 +276,19 @@ def lookup(
 
 def _referral(text: str) -> str | None:
     for match in REFERRAL.finditer(text):
-        value = match.group(1).strip().rstrip(".").lower()
         # Some registrars list a web form ("http://api.fastdomain.com/cgi/whois"), not port 43.
-        # A record is outside text: it may name a WHOIS host (asked on port 43), never a port
-        # or an address ("127.0.0.1:6379" would aim the tool at whatever listens there).
-        if _WHOIS_HOST.fullmatch(value):
-            return value
+        host = _whois_host(match.group(1))
+        if host is not None:
+            return host
     return None
+
+
+def _whois_host(named: str) -> str | None:
+    """The WHOIS host a record names (asked on port 43), or None. A record is outside text: it
+    may name a host, never a port or an address ("127.0.0.1:6379" would aim the tool at
+    whatever listens there)."""
+    host = named.lower().rstrip(".")
+    return host if _WHOIS_HOST.fullmatch(host) else None
 
 
 def _registry_server(
@@ -294,8 +300,9 @@ def _registry_server(
         iana = directory.address(IANA_SERVER)
         answer = fetch_once(ctx, IANA_SERVER, iana, tld, deadline, max_bytes)
         match = IANA_REFER.search(answer.text)
-        if match and _WHOIS_HOST.fullmatch(match.group(1).lower().rstrip(".")):
-            return match.group(1).lower().rstrip(".")
+        host = _whois_host(match.group(1)) if match else None
+        if host is not None:
+            return host
         if re.search(r"^\s*domain:\s*\S", answer.text, re.I | re.M):
             raise Unverifiable(
                 f"IANA lists no WHOIS server for .{tld}", evidence=(answer.evidence(),)
