@@ -183,13 +183,14 @@ def append_job_summary(env: Mapping[str, str], text: str, *, reserve: int = 0) -
     except OSError:
         used = 0
     text = redact(text)
+    data = text.encode("utf-8")
     limit = SUMMARY_LIMIT - reserve
-    if used + len(text.encode("utf-8")) > limit:
+    if used + len(data) > limit:
         room = limit - used - len(SUMMARY_CUT.encode("utf-8"))
         if room < 0:
             warn("the job summary is full (GitHub allows 1 MiB a step): a part was left out")
             return
-        kept = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+        kept = data[:room].decode("utf-8", errors="ignore")
         text = kept[: kept.rfind("\n") + 1] + SUMMARY_CUT
     append_runner_file(path, text, "job summary")
 

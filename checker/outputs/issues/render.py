@@ -329,9 +329,14 @@ def _field_rows(
     return rows if len(rows) > 2 else []
 
 
-def _changes(result: Result, previous: Mapping[str, object] | None, scale: _Scale) -> list[str]:
-    """What an update changed: before and now of each judged field whose observation moved;
-    when none did (or the body did not record it), what is judged now."""
+def _changes(
+    result: Result,
+    previous: Mapping[str, object] | None,
+    moved: list[str],
+    scale: _Scale,
+) -> list[str]:
+    """What an update changed: before and now of each judged field that ``moved``; when none
+    did (or the body did not record ``previous``), what is judged now."""
     if previous is None:
         return [
             "*The description did not record what was observed before, so only what is "
@@ -339,7 +344,6 @@ def _changes(result: Result, previous: Mapping[str, object] | None, scale: _Scal
             "",
             *_field_rows(result, scale),
         ]
-    moved = _moved(result, previous)
     return _field_rows(result, scale, moved, previous) if moved else _field_rows(result, scale)
 
 
@@ -460,8 +464,9 @@ def comment_for(
     when = stamp(run.started_at)
     cleaned = None if result is None else _clean(result)
     before = None if previous is None else redact_value(dict(previous))
+    moved = [] if cleaned is None or before is None else _moved(cleaned, before)
     # Known to be only the expectation or the document: nothing observed moved.
-    judged_only = cleaned is not None and before is not None and not _moved(cleaned, before)
+    judged_only = cleaned is not None and before is not None and not moved
     heads = {
         Kind.REOPEN: f"The drift is back: seen again at {when} in {run.link}.",
         Kind.UPDATE: (
@@ -479,7 +484,7 @@ def comment_for(
     def render(scale: _Scale) -> list[str]:
         lines = [heads[kind], ""]
         if cleaned is not None and kind is Kind.UPDATE:
-            lines += [_verdict(cleaned, scale), "", *_changes(cleaned, before, scale)]
+            lines += [_verdict(cleaned, scale), "", *_changes(cleaned, before, moved, scale)]
         elif cleaned is not None and kind is Kind.REOPEN:
             lines += [_verdict(cleaned, scale), "", *_field_rows(cleaned, scale)]
         elif cleaned is not None and kind is Kind.CLOSE:

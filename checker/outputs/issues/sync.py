@@ -101,8 +101,9 @@ def _report(
     outcomes: Sequence[Outcome] | None,
 ) -> None:
     sys.stderr.write(summary.terminal(repository, the_plan, outcomes))
-    server = env.get("GITHUB_SERVER_URL") or "https://github.com"
-    append_job_summary(env, summary.markdown(repository, the_plan, outcomes, server))
+    if env.get("GITHUB_STEP_SUMMARY"):  # else rendering the Markdown would be for nothing
+        server = env.get("GITHUB_SERVER_URL") or "https://github.com"
+        append_job_summary(env, summary.markdown(repository, the_plan, outcomes, server))
 
 
 def sync(
