@@ -456,9 +456,9 @@ def _emit(
 ) -> None:
     from checker.engine.redaction import redact
     from checker.outputs.github_actions import in_github_actions, stop_commands
-    from checker.outputs.markdown import doc_base, render_markdown
+    from checker.outputs.markdown import render_markdown, run_doc_base
 
-    base = doc_base(env, config.path, config.document)
+    base = run_doc_base(env, config)
     terminal = output is None and sys.stdout.isatty()
     text = redact(render(report, config, fmt, env=env, memory=memory, terminal=terminal, base=base))
     if output is None:

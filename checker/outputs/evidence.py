@@ -44,7 +44,7 @@ from checker.outputs import provenance
 from checker.outputs.escape import terminal_safe, visible_controls
 from checker.outputs.html_page import render_html
 from checker.outputs.json_report import dumps, report_data
-from checker.outputs.markdown import doc_base, render_markdown
+from checker.outputs.markdown import render_markdown, run_doc_base
 from checker.outputs.sarif import SarifReport
 
 MANIFEST = "manifest.json"
@@ -300,9 +300,9 @@ def write_bundle(
         "index.html": redact(render_html(report, origin, files_by_id)).encode("utf-8"),
         "checks.toml": config_bytes,
         "report.json": _json_bytes(report_json),
-        "report.md": redact(
-            render_markdown(report, memory, base=doc_base(env, config.path, config.document))
-        ).encode("utf-8"),
+        "report.md": redact(render_markdown(report, memory, base=run_doc_base(env, config))).encode(
+            "utf-8"
+        ),
         "report.sarif": redact(SarifReport(config, env).render(report)).encode("utf-8"),
     }
     if memory is not None:  # the state snapshot (run memory, issue #17)

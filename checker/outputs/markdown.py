@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from checker.engine.config import DocumentSource
+from checker.engine.config import Config, DocumentSource
 from checker.engine.model import DocumentSummary, Result, Status
 from checker.engine.redaction import redact
 from checker.engine.runner import RunReport
@@ -77,6 +77,12 @@ def doc_base(
     if blob is None and page is None:
         return None
     return DocBase(blob, folder or "", page)
+
+
+def run_doc_base(env: Mapping[str, str], config: Config) -> DocBase | None:
+    """:func:`doc_base` of a run of ``config``: what every output of the run links by (one
+    place, so that no output forgets the document)."""
+    return doc_base(env, config.path, config.document)
 
 
 def _commit_blob(env: Mapping[str, str]) -> str | None:

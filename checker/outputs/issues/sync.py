@@ -24,7 +24,7 @@ from checker.outputs.issues.apply import LabelSpec, Outcome, apply_plan, failure
 from checker.outputs.issues.github_issues import PERMISSION, SCAN_PAGES, IssueStore
 from checker.outputs.issues.plan import ExistingIssue, Plan, plan
 from checker.outputs.issues.render import RunInfo
-from checker.outputs.markdown import doc_base, plural
+from checker.outputs.markdown import plural, run_doc_base
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ def _sync(
     target = _target(config, env, dry_run=dry_run)
     settings = config.issues
     store = store_for(config, env, dry_run=dry_run)
-    run = RunInfo(report.started_at, run_url(env), doc_base(env, config.path, config.document))
+    run = RunInfo(report.started_at, run_url(env), run_doc_base(env, config))
     configured = [*(c.id for c in config.checks), *config.disabled_ids]
 
     def make(existing: Sequence[ExistingIssue]) -> Plan:
