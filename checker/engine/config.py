@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from checker.engine.header import CHECK_ID, KINDS, REQUIRED, CheckHeader
+from checker.engine.header import CHECK_ID, ID_VALUE_ERRORS, KINDS, REQUIRED, CheckHeader
 from checker.engine.matchers import Matcher, coerce
 from checker.engine.model import Waiver, utcnow
 from checker.engine.registry import CheckType, RegistryError, registry
@@ -142,7 +142,7 @@ def _header(raw: dict[str, Any], label: str, types: Mapping[str, CheckType[Any]]
     except ValidationError as exc:
         errors = {str(err["loc"][0]): err for err in exc.errors()}
     for key in REQUIRED:
-        if key in errors and errors[key]["type"] not in ("kebab_case", "too_long"):
+        if key in errors and errors[key]["type"] not in ID_VALUE_ERRORS:
             raise ConfigError(f'{label}: missing required key "{key}" (a non-empty string)')
     if "id" in errors:
         raise ConfigError(f'{label}: key "id": {errors["id"]["msg"]}')

@@ -19,6 +19,8 @@ CHECK_ID_DESCRIPTION = "stable kebab-case id; the identity of the check's drift 
 # The id is in every marker, comment key and dashboard row, which cannot be shortened to fit
 # GitHub's 65,536-character bodies; a name longer than this is a sentence, not an id.
 CHECK_ID_MAX = 64
+# The errors of an id that is there but not a usable id (the others mean it is missing).
+ID_VALUE_ERRORS = ("kebab_case", "too_long")
 
 
 def _not_blank(value: str) -> str:
